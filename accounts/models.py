@@ -1,0 +1,89 @@
+import secrets
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields):
+        if not email:
+            raise ValueError("an email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """Everyone who logs in, shopper or staff, is a User identified by email address."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+    display_name = models.CharField(max_length=80, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+def new_member_code() -> str:
+    # Shown as the member QR at a register: unguessable, and unambiguous when read aloud.
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    return "M" + "".join(secrets.choice(alphabet) for _ in range(11))
+
+
+class Member(models.Model):
+    """A shopper's identity across channels: the aisle, the app and the register."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="member")
+    member_code = models.CharField(max_length=12, unique=True, default=new_member_code)
+    home_store = models.ForeignKey(
+        "catalog.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.member_code} ({self.user.email})"
+
+
+class StaffRole(models.Model):
+    """What one person may do in one store. A person may hold several roles in several stores."""
+
+    class Role(models.TextChoices):
+        MANAGER = "manager", "Manager"
+        PICKER = "picker", "Picker"
+        PACKER = "packer", "Packer"
+        EXIT = "exit", "Exit / register"
+        RIDER = "rider", "Rider"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_roles")
+    store = models.ForeignKey("catalog.Store", on_delete=models.CASCADE, related_name="staff_roles")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "store", "role"], name="staff_role_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} @ {self.store_id}"

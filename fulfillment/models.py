@@ -1,0 +1,1 @@
+"""Models of fulfillment; filled by the issue that builds this capability."""

@@ -1,0 +1,37 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts.models import StaffRole
+from accounts.roles import FLOOR_ROLES
+from accounts.selectors import has_store_role, store_ids_for
+from catalog.models import Store
+
+
+@login_required
+def staff_home(request):
+    """Staff land on the feed of their store; with several stores they choose one."""
+    stores = Store.objects.filter(pk__in=store_ids_for(user=request.user, roles=FLOOR_ROLES))
+    if len(stores) == 1:
+        return redirect("staff-store-feed", store_code=stores[0].code)
+    if not stores:
+        raise PermissionDenied("You are not staff of any store.")
+    return render(request, "fulfillment/staff_home.html", {"stores": stores})
+
+
+@login_required
+def store_feed(request, store_code: str):
+    store = get_object_or_404(Store, code=store_code, is_active=True)
+    if not has_store_role(user=request.user, store_id=store.pk, roles=FLOOR_ROLES):
+        raise PermissionDenied("You are not staff of this store.")
+    return render(request, "fulfillment/store_feed.html", {"store": store})
+
+
+@login_required
+def rider_home(request):
+    stores = Store.objects.filter(
+        pk__in=store_ids_for(user=request.user, roles=[StaffRole.Role.RIDER])
+    )
+    if not stores:
+        raise PermissionDenied("You are not a rider of any store.")
+    return render(request, "fulfillment/rider_home.html", {"stores": stores})

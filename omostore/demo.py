@@ -1,0 +1,125 @@
+"""The demo store: a Tokyo store selling in JPY, its catalogue and one account per role.
+
+Idempotent: running it again updates the catalogue in place and creates nothing twice; live stock
+of existing offers is left as it is. Refused in production.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import Member, StaffRole, User
+from accounts.services import grant_store_role
+from catalog import demo_data
+from catalog.barcodes import make_jan
+from catalog.models import Category, Product, Store, StoreOffer
+
+DEMO_PASSWORD = "omostore-demo"  # noqa: S105 (published demo log-in, refused in production)
+DEMO_STORE_CODE = "tokyo-nihonbashi"
+DEMO_ACCOUNTS: list[tuple[str, str]] = [
+    ("shopper@example.com", "member (shopper)"),
+    ("picker@example.com", "picker and packer at the Nihonbashi store"),
+    ("rider@example.com", "rider for the Nihonbashi store"),
+    ("manager@example.com", "store manager (Django admin)"),
+]
+_ZONE_DIGIT = {"ambient": 1, "chilled": 2, "frozen": 3, "produce": 4, "seafood": 5}
+# A GS1 Japan company prefix of our own for the demo's JAN codes.
+_DEMO_JAN_PREFIX = "4591234"
+
+
+class DemoRefusedInProduction(Exception):
+    pass
+
+
+def demo_barcode(sku: str, zone: str) -> str:
+    """Stable per SKU, so reloading keeps every printed barcode valid."""
+    return make_jan(
+        company_prefix=_DEMO_JAN_PREFIX, item_number=_ZONE_DIGIT[zone] * 1000 + int(sku[-3:])
+    )
+
+
+@transaction.atomic
+def load_demo_store() -> Store:
+    if settings.PRODUCTION:
+        raise DemoRefusedInProduction("the demo store is never loaded in production")
+    store = _load_store()
+    _load_catalogue(store)
+    _load_accounts(store)
+    return store
+
+
+def _load_store() -> Store:
+    store, _ = Store.objects.update_or_create(
+        code=DEMO_STORE_CODE,
+        defaults={
+            "name": "OMO Fresh Nihonbashi",
+            "name_ja": "OMOフレッシュ 日本橋店",
+            "address": "1-4-1 Nihonbashi, Chuo-ku, Tokyo 103-0027",
+            "latitude": Decimal("35.682200"),
+            "longitude": Decimal("139.773300"),
+            "time_zone": "Asia/Tokyo",
+            "currency": "JPY",
+            "delivery_radius_m": 3000,
+            "opens_at": datetime.time(7, 0),
+            "closes_at": datetime.time(23, 0),
+        },
+    )
+    return store
+
+
+def _load_catalogue(store: Store) -> None:
+    categories = {}
+    for slug, name_en, name_ja in demo_data.CATEGORIES:
+        categories[slug], _ = Category.objects.update_or_create(
+            slug=slug, defaults={"name_en": name_en, "name_ja": name_ja}
+        )
+    for item in demo_data.PRODUCTS:
+        product, _ = Product.objects.update_or_create(
+            sku=item["sku"],
+            defaults={
+                "barcode": demo_barcode(item["sku"], item["zone"]),
+                "name_en": item["name_en"],
+                "name_ja": item["name_ja"],
+                "description_en": item["description_en"],
+                "description_ja": item["description_ja"],
+                "category": categories[item["category"]],
+                "zone": item["zone"],
+                "origin": item["origin"],
+                "producer": item["producer"],
+                "sold_by": item["sold_by"],
+            },
+        )
+        StoreOffer.objects.get_or_create(
+            store=store,
+            product=product,
+            defaults={
+                "price": item["price"],
+                "stock_on_hand": item["stock"],
+                "aisle": item["aisle"],
+                "bay": item["bay"],
+            },
+        )
+
+
+def _demo_user(email: str, **fields) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, **fields)
+    return user
+
+
+def _load_accounts(store: Store) -> None:
+    shopper = _demo_user("shopper@example.com", display_name="Hanako Sato")
+    Member.objects.get_or_create(user=shopper, defaults={"home_store": store})
+    picker = _demo_user("picker@example.com", display_name="Kenta Ito")
+    grant_store_role(user=picker, store_id=store.pk, role=StaffRole.Role.PICKER)
+    grant_store_role(user=picker, store_id=store.pk, role=StaffRole.Role.PACKER)
+    rider = _demo_user("rider@example.com", display_name="Yuki Tanaka")
+    grant_store_role(user=rider, store_id=store.pk, role=StaffRole.Role.RIDER)
+    manager = _demo_user("manager@example.com", display_name="Aiko Watanabe")
+    grant_store_role(user=manager, store_id=store.pk, role=StaffRole.Role.MANAGER)
+    grant_store_role(user=manager, store_id=store.pk, role=StaffRole.Role.EXIT)

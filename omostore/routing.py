@@ -1,0 +1,5 @@
+"""Every websocket route of the site, gathered from the apps' routing modules."""
+
+from fulfillment.routing import websocket_urlpatterns as fulfillment_routes
+
+websocket_urlpatterns = [*fulfillment_routes]

@@ -1,0 +1,53 @@
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from catalog.models import Store
+from omostore import health
+from omostore.errors import error_body
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    report = health.run_checks()
+    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+
+
+def home(request):
+    stores = Store.objects.filter(is_active=True).order_by("code")
+    return render(request, "home.html", {"stores": stores})
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/") or "application/json" in request.headers.get(
+        "Accept", ""
+    )
+
+
+def page_not_found(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return render(request, "404.html", status=404)
+
+
+def permission_denied(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse(error_body("permission_denied", "Permission denied."), status=403)
+    return render(request, "403.html", status=403)
+
+
+def bad_request(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse(error_body("bad_request", "Bad request."), status=400)
+    return render(request, "400.html", status=400)
+
+
+def csrf_failure(request, reason=""):
+    if _wants_json(request):
+        return JsonResponse(
+            error_body("csrf_failed", "CSRF verification failed: send the X-CSRFToken header."),
+            status=403,
+        )
+    return render(request, "403.html", {"reason": "csrf"}, status=403)

@@ -1,0 +1,1 @@
+"""Models of orders; filled by the issue that builds this capability."""

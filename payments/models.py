@@ -1,0 +1,1 @@
+"""Models of payments; filled by the issue that builds this capability."""

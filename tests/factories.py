@@ -1,0 +1,71 @@
+"""Test data in one place: small functions that make valid objects with overridable fields."""
+
+import datetime
+import itertools
+from decimal import Decimal
+
+from accounts.models import Member, StaffRole, User
+from accounts.services import grant_store_role
+from catalog.barcodes import make_jan
+from catalog.models import Category, Product, Store, StoreOffer
+
+_sequence = itertools.count(1)
+PASSWORD = "correct horse battery staple"
+
+
+def make_store(**fields) -> Store:
+    n = next(_sequence)
+    defaults = {
+        "code": f"store-{n}",
+        "name": f"Test Store {n}",
+        "address": "1-1 Test-cho, Chuo-ku, Tokyo",
+        "latitude": Decimal("35.682200"),
+        "longitude": Decimal("139.773300"),
+        "currency": "JPY",
+        "opens_at": datetime.time(0, 0),
+        "closes_at": datetime.time(23, 59),
+    }
+    return Store.objects.create(**{**defaults, **fields})
+
+
+def make_user(**fields) -> User:
+    n = next(_sequence)
+    fields.setdefault("email", f"user{n}@example.com")
+    return User.objects.create_user(password=PASSWORD, **fields)
+
+
+def make_member(**fields) -> Member:
+    return Member.objects.create(user=make_user(**fields))
+
+
+def make_staff(*, store: Store, role: str = StaffRole.Role.PICKER, **fields) -> User:
+    user = make_user(**fields)
+    grant_store_role(user=user, store_id=store.pk, role=role)
+    return user
+
+
+def make_category(**fields) -> Category:
+    n = next(_sequence)
+    defaults = {"slug": f"category-{n}", "name_en": f"Category {n}", "name_ja": f"カテゴリ{n}"}
+    return Category.objects.create(**{**defaults, **fields})
+
+
+def make_product(**fields) -> Product:
+    n = next(_sequence)
+    defaults = {
+        "sku": f"TST-{n:05d}",
+        "barcode": make_jan(company_prefix="4999999", item_number=n),
+        "name_en": f"Test product {n}",
+        "name_ja": f"テスト商品{n}",
+        "zone": "ambient",
+    }
+    if "category" not in fields:
+        fields["category"] = make_category()
+    return Product.objects.create(**{**defaults, **fields})
+
+
+def make_offer(*, store: Store, product: Product | None = None, **fields) -> StoreOffer:
+    defaults = {"price": 298, "stock_on_hand": 10, "aisle": "A1", "bay": 1}
+    return StoreOffer.objects.create(
+        store=store, product=product or make_product(), **{**defaults, **fields}
+    )

@@ -1,0 +1,63 @@
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Member, StaffRole, User
+from catalog.barcodes import is_valid_ean13
+from catalog.models import Product, Store, StoreOffer, TemperatureZone
+from omostore.demo import DEMO_PASSWORD, DEMO_STORE_CODE
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_store_is_a_tokyo_store_with_a_full_bilingual_catalogue():
+    call_command("load_demo_store")
+
+    store = Store.objects.get(code=DEMO_STORE_CODE)
+    assert (store.currency, store.time_zone, store.delivery_radius_m) == ("JPY", "Asia/Tokyo", 3000)
+    offers = StoreOffer.objects.filter(store=store).select_related("product")
+    assert offers.count() >= 150
+    zones = {offer.product.zone for offer in offers}
+    assert zones == set(TemperatureZone.values)
+    for offer in offers:
+        product = offer.product
+        assert product.name_en and product.name_ja and product.origin, product.sku
+        assert is_valid_ean13(product.barcode), product.sku
+        assert offer.aisle and offer.price > 0
+
+
+def test_demo_accounts_log_in_with_their_roles(client):
+    call_command("load_demo_store")
+    store = Store.objects.get(code=DEMO_STORE_CODE)
+
+    for email in [
+        "shopper@example.com",
+        "picker@example.com",
+        "rider@example.com",
+        "manager@example.com",
+    ]:
+        assert client.login(email=email, password=DEMO_PASSWORD), email
+    assert Member.objects.filter(user__email="shopper@example.com").exists()
+    roles = set(StaffRole.objects.filter(store=store).values_list("user__email", "role"))
+    assert ("picker@example.com", "picker") in roles
+    assert ("rider@example.com", "rider") in roles
+    assert ("manager@example.com", "manager") in roles
+    manager = User.objects.get(email="manager@example.com")
+    assert manager.is_staff and not manager.is_superuser
+    assert manager.has_perm("catalog.change_storeoffer")
+    assert not User.objects.get(email="picker@example.com").is_staff
+
+
+def test_loading_twice_creates_nothing_twice():
+    call_command("load_demo_store")
+    counts = (Product.objects.count(), StoreOffer.objects.count(), User.objects.count())
+    call_command("load_demo_store")
+    assert (Product.objects.count(), StoreOffer.objects.count(), User.objects.count()) == counts
+
+
+def test_manager_opens_the_admin_and_a_picker_does_not(client):
+    call_command("load_demo_store")
+    client.login(email="manager@example.com", password=DEMO_PASSWORD)
+    assert client.get("/admin/catalog/storeoffer/").status_code == 200
+    client.logout()
+    client.login(email="picker@example.com", password=DEMO_PASSWORD)
+    assert client.get("/admin/catalog/storeoffer/").status_code == 302

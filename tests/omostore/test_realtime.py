@@ -1,0 +1,128 @@
+"""Websocket round trips through the real ASGI stack and the real Redis channel layer."""
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import transaction
+from django.test import Client
+
+from accounts.models import StaffRole
+from omostore import realtime
+from omostore.asgi import application
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = (b"origin", b"http://localhost")
+
+
+@database_sync_to_async
+def _store_with_staff(role=StaffRole.Role.PICKER):
+    store = factories.make_store()
+    staff = factories.make_staff(store=store, role=role)
+    return store, staff
+
+
+@database_sync_to_async
+def _session_cookie(user) -> tuple[bytes, bytes]:
+    client = Client()
+    client.force_login(user)
+    return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+
+
+def _feed(store, *headers):
+    return WebsocketCommunicator(
+        application, f"/ws/staff/stores/{store.code}/feed/", headers=list(headers)
+    )
+
+
+@database_sync_to_async
+def _publish_committed(store, payload):
+    with transaction.atomic():
+        realtime.publish(realtime.group_name("store", store.pk), "store.notice", payload)
+
+
+@database_sync_to_async
+def _publish_rolled_back(store, payload):
+    class Abort(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            realtime.publish(realtime.group_name("store", store.pk), "store.notice", payload)
+            raise Abort
+    except Abort:
+        pass
+
+
+async def test_staff_get_a_snapshot_then_only_committed_events_in_sequence():
+    # given a picker of the store, connected to its feed
+    store, picker = await _store_with_staff()
+    communicator = _feed(store, ORIGIN, await _session_cookie(picker))
+    connected, _ = await communicator.connect()
+    assert connected
+    snapshot = await communicator.receive_json_from(timeout=5)
+    assert snapshot["type"] == "snapshot"
+    assert snapshot["data"]["store"]["code"] == store.code
+
+    # when one event is published in a transaction that rolls back, then one that commits
+    await _publish_rolled_back(store, {"n": "rolled back"})
+    await _publish_committed(store, {"n": "committed"})
+
+    # then only the committed one arrives, numbered right after the snapshot
+    event = await communicator.receive_json_from(timeout=5)
+    assert event["type"] == "event"
+    assert event["payload"] == {"n": "committed"}
+    assert event["seq"] == snapshot["seq"] + 1
+    assert await communicator.receive_nothing(timeout=0.2)
+    await communicator.disconnect()
+
+
+async def test_resync_sends_a_fresh_snapshot_with_the_current_sequence():
+    store, picker = await _store_with_staff()
+    communicator = _feed(store, ORIGIN, await _session_cookie(picker))
+    await communicator.connect()
+    first = await communicator.receive_json_from(timeout=5)
+    await _publish_committed(store, {"n": 1})
+    await communicator.receive_json_from(timeout=5)
+
+    await communicator.send_json_to({"type": "resync"})
+    again = await communicator.receive_json_from(timeout=5)
+    assert again["type"] == "snapshot"
+    assert again["seq"] == first["seq"] + 1
+    await communicator.disconnect()
+
+
+async def test_anonymous_user_is_refused():
+    store, _ = await _store_with_staff()
+    connected, _ = await _feed(store, ORIGIN).connect()
+    assert not connected
+
+
+async def test_staff_of_another_store_is_refused():
+    store, _ = await _store_with_staff()
+    other_store, other_picker = await _store_with_staff()
+    communicator = _feed(store, ORIGIN, await _session_cookie(other_picker))
+    connected, _ = await communicator.connect()
+    assert not connected
+    # the same person is welcome at their own store
+    own = _feed(other_store, ORIGIN, await _session_cookie(other_picker))
+    assert (await own.connect())[0]
+    await own.disconnect()
+
+
+async def test_a_shopper_is_refused():
+    store, _ = await _store_with_staff()
+    shopper = await database_sync_to_async(factories.make_member)()
+    communicator = _feed(store, ORIGIN, await _session_cookie(shopper.user))
+    connected, _ = await communicator.connect()
+    assert not connected
+
+
+async def test_cross_origin_connection_is_refused():
+    store, picker = await _store_with_staff()
+    cookie = await _session_cookie(picker)
+    connected, _ = await _feed(store, (b"origin", b"https://evil.example"), cookie).connect()
+    assert not connected
+    connected, _ = await _feed(store, cookie).connect()  # no Origin header at all
+    assert not connected
