@@ -10,4 +10,6 @@ class AccountsConfig(AppConfig):
 
         from accounts import receivers
 
-        post_migrate.connect(receivers.create_role_groups, sender=self)
+        # Every app's post_migrate, not only ours: the permissions of apps migrated after
+        # accounts exist only once their own post_migrate has run.
+        post_migrate.connect(receivers.create_role_groups, dispatch_uid="accounts.role_groups")
