@@ -52,8 +52,9 @@ class Command(BaseCommand):
         env = {
             **os.environ,
             "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-            "HOST": host,
-            "PORT": str(port),
+            # Not HOST/PORT: honcho sets PORT itself, per process (5000, 5100, ...).
+            "WEB_HOST": host,
+            "WEB_PORT": str(port),
             "WEB_WORKERS": os.environ.get("WEB_WORKERS", "1"),
             "WORKER_CONCURRENCY": os.environ.get("WORKER_CONCURRENCY", "2"),
             "PYTHONUNBUFFERED": "1",
