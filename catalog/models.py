@@ -1,3 +1,5 @@
+import secrets
+
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -141,3 +143,147 @@ class StoreOffer(models.Model):
     def current_price(self, at=None) -> Money:
         amount = self.markdown_price if self.markdown_active(at) else self.price
         return Money(amount, self.store.currency)
+
+
+def new_label_code() -> str:
+    # 10 characters of a 31-letter alphabet: ~8e14 codes, unguessable by walking the space, and
+    # short enough to type from the label. No 0/O, 1/I/L to misread.
+    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+class ShelfLabel(models.Model):
+    """A printed shelf label; its QR code is the plain URL `/s/<code>` on the store's host."""
+
+    code = models.CharField(max_length=16, unique=True, default=new_label_code, editable=False)
+    offer = models.ForeignKey(StoreOffer, on_delete=models.CASCADE, related_name="labels")
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["offer__aisle", "offer__bay", "code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def get_absolute_url(self) -> str:
+        return f"/s/{self.code}"
+
+
+class Review(models.Model):
+    class Status(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        HIDDEN = "hidden", "Hidden by a moderator"
+
+    TITLE_MAX = 120
+    TEXT_MAX = 2000
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
+    member = models.ForeignKey("accounts.Member", on_delete=models.CASCADE, related_name="reviews")
+    rating = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    title = models.CharField(max_length=TITLE_MAX, blank=True)
+    text = models.TextField(max_length=TEXT_MAX, blank=True)
+    verified_purchase = models.BooleanField(
+        default=False, help_text="Set when the member bought the product (any channel)."
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PUBLISHED)
+    moderated_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "member"], name="review_one_per_member"),
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="review_rating_1_to_5"
+            ),
+        ]
+        indexes = [models.Index(fields=["product", "status", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.rating}★ {self.product_id} by {self.member_id}"
+
+
+class Recipe(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    title_en = models.CharField(max_length=160)
+    title_ja = models.CharField(max_length=160)
+    summary_en = models.CharField(max_length=300, blank=True)
+    summary_ja = models.CharField(max_length=300, blank=True)
+    steps_en = models.JSONField(default=list, help_text="A list of steps, in order.")
+    steps_ja = models.JSONField(default=list, help_text="A list of steps, in order.")
+    servings = models.PositiveSmallIntegerField(default=2)
+    minutes = models.PositiveSmallIntegerField(default=30)
+    image = models.ImageField(upload_to="recipes/", blank=True)
+    is_published = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["title_en"]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+
+class RecipeIngredient(models.Model):
+    """A product of the catalogue with a quantity, or free text ("a pinch of salt")."""
+
+    recipe = models.ForeignKey(Recipe, on_delete=models.CASCADE, related_name="ingredients")
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="recipe_uses"
+    )
+    text = models.CharField(max_length=160, blank=True)
+    quantity = models.CharField(max_length=60, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["recipe", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(product__isnull=False) | ~Q(text=""),
+                name="ingredient_product_or_text",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text or str(self.product_id)
+
+
+class ScanEvent(models.Model):
+    """One look at a product through a shelf label: interest is data, even without a purchase."""
+
+    class Source(models.TextChoices):
+        CAMERA = "camera", "Phone camera"
+        IN_APP = "in_app", "In-app scanner"
+        TYPED = "typed", "Typed code"
+
+    event_id = models.UUIDField(unique=True, help_text="Makes a replayed buffer flush harmless.")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="scan_events")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="scan_events")
+    label = models.ForeignKey(
+        ShelfLabel, null=True, blank=True, on_delete=models.SET_NULL, related_name="scan_events"
+    )
+    member = models.ForeignKey(
+        "accounts.Member",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="scan_events",
+    )
+    device_id = models.CharField(max_length=64, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    scanned_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-scanned_at"]
+        indexes = [
+            models.Index(fields=["store", "scanned_at"]),
+            models.Index(fields=["product", "scanned_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} @ {self.scanned_at:%Y-%m-%d %H:%M}"

@@ -1,5 +1,153 @@
-from catalog.models import Store
+"""Reads of the catalogue, with their joins already right: the hot pages run a fixed number of
+queries whatever the number of reviews, recipes and ingredients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+
+from catalog.models import (
+    Product,
+    Recipe,
+    RecipeIngredient,
+    Review,
+    ShelfLabel,
+    Store,
+    StoreOffer,
+)
+
+REVIEWS_PER_PAGE = 5
+LOW_STOCK_AT = 5
 
 
 def store_by_code(*, code: str) -> Store | None:
     return Store.objects.filter(code=code, is_active=True).first()
+
+
+def active_stores() -> QuerySet[Store]:
+    return Store.objects.filter(is_active=True).order_by("code")
+
+
+def stock_state(offer: StoreOffer) -> str:
+    """`in_stock`, `low` or `out`: what a shopper needs, not the exact count."""
+    available = offer.stock_available
+    if available <= 0:
+        return "out"
+    return "low" if available <= LOW_STOCK_AT else "in_stock"
+
+
+def label_by_code(*, code: str, store: Store | None = None) -> ShelfLabel | None:
+    """The active label with its offer, store, product and category (one query), or None when
+    the code is unknown, the label or its offer is inactive, or it belongs to another store."""
+    if not code or len(code) > 16 or not code.isalnum():
+        return None
+    labels = ShelfLabel.objects.select_related("offer__store", "offer__product__category").filter(
+        code=code.upper(),
+        is_active=True,
+        offer__is_active=True,
+        offer__store__is_active=True,
+    )
+    if store is not None:
+        labels = labels.filter(offer__store=store)
+    return labels.first()
+
+
+@dataclass(frozen=True)
+class RatingSummary:
+    count: int
+    average: float | None
+    distribution: dict[int, int]
+
+
+def rating_summary(*, product: Product) -> RatingSummary:
+    rows = (
+        Review.objects.filter(product=product, status=Review.Status.PUBLISHED)
+        .values("rating")
+        .annotate(n=Count("pk"))
+    )
+    distribution = {stars: 0 for stars in range(5, 0, -1)}
+    for row in rows:
+        distribution[row["rating"]] = row["n"]
+    count = sum(distribution.values())
+    average = (
+        round(sum(stars * n for stars, n in distribution.items()) / count, 1) if count else None
+    )
+    return RatingSummary(count=count, average=average, distribution=distribution)
+
+
+def published_reviews(*, product: Product) -> QuerySet[Review]:
+    return (
+        Review.objects.filter(product=product, status=Review.Status.PUBLISHED)
+        .select_related("member__user")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def review_page(*, product: Product, page: int, per_page: int = REVIEWS_PER_PAGE):
+    """One page of the newest published reviews and whether there is a next one (one query)."""
+    start = (page - 1) * per_page
+    rows = list(published_reviews(product=product)[start : start + per_page + 1])
+    return rows[:per_page], len(rows) > per_page
+
+
+def member_review(*, product: Product, member_id: int | None) -> Review | None:
+    if member_id is None:
+        return None
+    return Review.objects.filter(product=product, member_id=member_id).first()
+
+
+def recipes_using(*, product: Product, store: Store) -> list[Recipe]:
+    """Published recipes that use `product`, with every ingredient and where each ingredient
+    product stands in `store` (`ingredient.product.store_offers`): three queries in all."""
+    ingredients = RecipeIngredient.objects.select_related("product").prefetch_related(
+        Prefetch(
+            "product__offers",
+            queryset=StoreOffer.objects.filter(store=store, is_active=True),
+            to_attr="store_offers",
+        )
+    )
+    return list(
+        Recipe.objects.filter(is_published=True, ingredients__product=product)
+        .distinct()
+        .prefetch_related(Prefetch("ingredients", queryset=ingredients))
+        .order_by("title_en")
+    )
+
+
+def search_offers(
+    *,
+    store: Store,
+    query: str = "",
+    category: str = "",
+    zone: str = "",
+) -> QuerySet[StoreOffer]:
+    """A store's active offers matching a name (English or Japanese), SKU or barcode."""
+    offers = StoreOffer.objects.filter(store=store, is_active=True).select_related(
+        "product__category", "store"
+    )
+    query = query.strip()
+    if query:
+        if query.isdigit() and len(query) in (12, 13):  # UPC-A is EAN-13 with a leading 0
+            offers = offers.filter(product__barcode=query.zfill(13))
+        else:
+            offers = offers.filter(
+                Q(product__name_en__icontains=query)
+                | Q(product__name_ja__icontains=query)
+                | Q(product__sku__iexact=query)
+                | Q(product__barcode=query)
+            )
+    if category:
+        offers = offers.filter(product__category__slug=category)
+    if zone:
+        offers = offers.filter(product__zone=zone)
+    return offers.order_by("product__name_en", "pk")
+
+
+def rating_averages(*, product_ids: list[int]) -> dict[int, tuple[float, int]]:
+    rows = (
+        Review.objects.filter(product_id__in=product_ids, status=Review.Status.PUBLISHED)
+        .values("product_id")
+        .annotate(average=Avg("rating"), n=Count("pk"))
+    )
+    return {row["product_id"]: (round(row["average"], 1), row["n"]) for row in rows}

@@ -7,6 +7,7 @@ of existing offers is left as it is. Refused in production.
 from __future__ import annotations
 
 import datetime
+import random
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,9 +15,18 @@ from django.db import transaction
 
 from accounts.models import Member, StaffRole, User
 from accounts.services import grant_store_role
-from catalog import demo_data
+from catalog import demo_content, demo_data
 from catalog.barcodes import make_jan
-from catalog.models import Category, Product, Store, StoreOffer
+from catalog.models import (
+    Category,
+    Product,
+    Recipe,
+    RecipeIngredient,
+    Review,
+    Store,
+    StoreOffer,
+)
+from catalog.services import labels_for_offers
 
 DEMO_PASSWORD = "omostore-demo"  # noqa: S105 (published demo log-in, refused in production)
 DEMO_STORE_CODE = "tokyo-nihonbashi"
@@ -42,13 +52,20 @@ def demo_barcode(sku: str, zone: str) -> str:
     )
 
 
-@transaction.atomic
 def load_demo_store() -> Store:
     if settings.PRODUCTION:
         raise DemoRefusedInProduction("the demo store is never loaded in production")
+    return _load_everything()
+
+
+@transaction.atomic
+def _load_everything() -> Store:
     store = _load_store()
     _load_catalogue(store)
     _load_accounts(store)
+    _load_reviews()
+    _load_recipes()
+    labels_for_offers(offers=StoreOffer.objects.filter(store=store).order_by("pk"))
     return store
 
 
@@ -123,3 +140,62 @@ def _load_accounts(store: Store) -> None:
     manager = _demo_user("manager@example.com", display_name="Aiko Watanabe")
     grant_store_role(user=manager, store_id=store.pk, role=StaffRole.Role.MANAGER)
     grant_store_role(user=manager, store_id=store.pk, role=StaffRole.Role.EXIT)
+
+
+def _load_reviews() -> None:
+    """Reviews on most products from a dozen demo shoppers, the same on every reload."""
+    members = []
+    for email, display_name in demo_content.REVIEWERS:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, password=None, display_name=display_name)
+        members.append(Member.objects.get_or_create(user=user)[0])
+    if Review.objects.filter(member__in=members).exists():
+        return  # already loaded; managers may have moderated them since
+    rng = random.Random(20261124)  # noqa: S311 (demo data, not security)
+    reviews = []
+    for product in Product.objects.order_by("sku"):
+        if rng.random() < 0.15:
+            continue  # a few products have no review yet
+        for member in rng.sample(members, rng.randint(1, 6)):
+            rating, title, text = rng.choice(demo_content.REVIEW_TEMPLATES)
+            reviews.append(
+                Review(
+                    product=product,
+                    member=member,
+                    rating=rating,
+                    title=title,
+                    text=text,
+                    verified_purchase=rng.random() < 0.6,
+                )
+            )
+    Review.objects.bulk_create(reviews)
+
+
+def _load_recipes() -> None:
+    products = {p.sku: p for p in Product.objects.all()}
+    for item in demo_content.RECIPES:
+        recipe, _ = Recipe.objects.update_or_create(
+            slug=item["slug"],
+            defaults={
+                "title_en": item["title_en"],
+                "title_ja": item["title_ja"],
+                "summary_en": item["summary_en"],
+                "summary_ja": item["summary_ja"],
+                "steps_en": item["steps_en"],
+                "steps_ja": item["steps_ja"],
+                "servings": item["servings"],
+                "minutes": item["minutes"],
+            },
+        )
+        recipe.ingredients.all().delete()
+        RecipeIngredient.objects.bulk_create(
+            RecipeIngredient(
+                recipe=recipe,
+                product=products.get(ingredient.get("sku", "")),
+                text=ingredient.get("text", ""),
+                quantity=ingredient.get("quantity", ""),
+                position=position,
+            )
+            for position, ingredient in enumerate(item["ingredients"])
+        )

@@ -176,6 +176,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "omostore.tasks.record_beat_heartbeat", "schedule": 30.0},
+    "flush-scan-events": {"task": "catalog.tasks.flush_scan_events", "schedule": 2.0},
 }
 
 # --- Internationalisation ------------------------------------------------------------------------

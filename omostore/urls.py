@@ -11,11 +11,15 @@ admin.site.site_title = "OMO Store"
 
 api_v1 = [
     path("", include("accounts.urls")),
+    path("", include("catalog.api_urls")),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("ping", views.ping, name="ping"),
+    path("", include("catalog.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", include("fulfillment.urls")),

@@ -1,4 +1,4 @@
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -13,6 +13,12 @@ from omostore.errors import error_body
 def healthz(request):
     report = health.run_checks()
     return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+
+
+@require_GET
+def ping(request):
+    """The cheapest page there is: the baseline that `bench/` measures the others against."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def home(request):

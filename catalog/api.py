@@ -1,0 +1,299 @@
+"""Catalogue API: stores, a scan, product search and reviews. One view per operation."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog import selectors, services
+from catalog.models import Product, ScanEvent, StoreOffer, TemperatureZone
+from catalog.views import current_member_id, device_id, remember_device
+from omostore.errors import DomainError, Forbidden, NotFound
+from omostore.money import Money
+from omostore.ratelimit import enforce_rate_limit
+
+
+class MoneySerializer(serializers.Serializer):
+    amount = serializers.IntegerField()
+    currency = serializers.CharField()
+    formatted = serializers.CharField()
+
+    def to_representation(self, instance):
+        return instance.as_dict()
+
+
+def _localized(obj, field: str) -> dict:
+    return {"en": getattr(obj, f"{field}_en"), "ja": getattr(obj, f"{field}_ja")}
+
+
+class ReviewOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    rating = serializers.IntegerField()
+    title = serializers.CharField()
+    text = serializers.CharField()
+    verified_purchase = serializers.BooleanField()
+    author = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_author(self, review) -> str:
+        return review.member.user.display_name or "Member"
+
+
+class OfferOutputSerializer(serializers.Serializer):
+    """A store's offer of a product, as search results and the scan show it."""
+
+    sku = serializers.CharField(source="product.sku")
+    barcode = serializers.CharField(source="product.barcode")
+    name = serializers.SerializerMethodField()
+    zone = serializers.CharField(source="product.zone")
+    category = serializers.CharField(source="product.category.slug")
+    price = serializers.SerializerMethodField()
+    regular_price = serializers.SerializerMethodField()
+    stock_state = serializers.SerializerMethodField()
+    aisle = serializers.CharField()
+    bay = serializers.IntegerField(allow_null=True)
+
+    def get_name(self, offer) -> dict:
+        return _localized(offer.product, "name")
+
+    @extend_schema_field(MoneySerializer)
+    def get_price(self, offer) -> dict:
+        return offer.current_price().as_dict()
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_regular_price(self, offer) -> dict | None:
+        if not offer.markdown_active():
+            return None
+        return _money(offer.price, offer.store.currency)
+
+    def get_stock_state(self, offer) -> str:
+        return selectors.stock_state(offer)
+
+
+def _money(amount: int, currency: str) -> dict:
+    return Money(amount, currency).as_dict()
+
+
+class StoreListApi(APIView):
+    permission_classes = [AllowAny]
+
+    class OutputSerializer(serializers.Serializer):
+        code = serializers.CharField()
+        name = serializers.CharField()
+        name_ja = serializers.CharField()
+        address = serializers.CharField()
+        latitude = serializers.FloatField()
+        longitude = serializers.FloatField()
+        time_zone = serializers.CharField()
+        currency = serializers.CharField()
+        delivery_radius_m = serializers.IntegerField()
+        opens_at = serializers.TimeField()
+        closes_at = serializers.TimeField()
+
+    @extend_schema(responses=OutputSerializer(many=True), auth=[])
+    def get(self, request):
+        return Response(self.OutputSerializer(selectors.active_stores(), many=True).data)
+
+
+class ScanApi(APIView):
+    """What a shelf label shows: the product page's content as JSON. Records the scan."""
+
+    permission_classes = [AllowAny]
+
+    class OutputSerializer(serializers.Serializer):
+        class RecipeSerializer(serializers.Serializer):
+            class IngredientSerializer(serializers.Serializer):
+                sku = serializers.CharField(allow_null=True)
+                name = serializers.DictField(child=serializers.CharField())
+                quantity = serializers.CharField()
+                aisle = serializers.CharField(allow_null=True)
+                in_this_store = serializers.BooleanField()
+
+            slug = serializers.CharField()
+            title = serializers.DictField(child=serializers.CharField())
+            summary = serializers.DictField(child=serializers.CharField())
+            minutes = serializers.IntegerField()
+            servings = serializers.IntegerField()
+            steps = serializers.DictField(child=serializers.ListField())
+            ingredients = IngredientSerializer(many=True)
+
+        class RatingSerializer(serializers.Serializer):
+            average = serializers.FloatField(allow_null=True)
+            count = serializers.IntegerField()
+            distribution = serializers.DictField(child=serializers.IntegerField())
+
+        code = serializers.CharField()
+        store = serializers.DictField()
+        product = serializers.DictField()
+        offer = OfferOutputSerializer()
+        markdown = serializers.DictField(allow_null=True)
+        rating = RatingSerializer()
+        reviews = ReviewOutputSerializer(many=True)
+        reviews_more = serializers.BooleanField()
+        recipes = RecipeSerializer(many=True)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("store", str, description="Refuse labels of any other store"),
+            OpenApiParameter("source", str, enum=["in_app", "typed", "camera"]),
+        ],
+        responses=OutputSerializer,
+        auth=[],
+    )
+    def get(self, request, code: str):
+        store = None
+        if request.query_params.get("store"):
+            store = selectors.store_by_code(code=request.query_params["store"])
+            if store is None:
+                raise NotFound("Unknown store.")
+        label = selectors.label_by_code(code=code, store=store)
+        if label is None:
+            raise NotFound("No active shelf label has this code.")
+        source = request.query_params.get("source", ScanEvent.Source.IN_APP)
+        if source not in ScanEvent.Source.values:
+            raise DomainError("source must be in_app, typed or camera.")
+        member_id = current_member_id(request)
+        body = scan_content(offer=label.offer, code=label.code)
+        services.record_scan(
+            label=label, source=source, member_id=member_id, device_id=device_id(request)
+        )
+        return remember_device(request, Response(self.OutputSerializer(body).data))
+
+
+def scan_content(*, offer: StoreOffer, code: str) -> dict:
+    product, store = offer.product, offer.store
+    reviews, more = selectors.review_page(product=product, page=1)
+    rating = selectors.rating_summary(product=product)
+    recipes = selectors.recipes_using(product=product, store=store)
+    return {
+        "code": code,
+        "store": {"code": store.code, "name": store.name, "currency": store.currency},
+        "product": {
+            "sku": product.sku,
+            "barcode": product.barcode,
+            "name": _localized(product, "name"),
+            "description": _localized(product, "description"),
+            "origin": product.origin,
+            "producer": product.producer,
+            "zone": product.zone,
+            "sold_by": product.sold_by,
+            "category": _localized(product.category, "name"),
+        },
+        "offer": offer,
+        "markdown": (
+            {
+                "price": _money(offer.markdown_price, store.currency),
+                "regular_price": _money(offer.price, store.currency),
+                "ends_at": offer.markdown_ends_at,
+            }
+            if offer.markdown_active()
+            else None
+        ),
+        "rating": rating.__dict__,
+        "reviews": reviews,
+        "reviews_more": more,
+        "recipes": [
+            {
+                "slug": recipe.slug,
+                "title": _localized(recipe, "title"),
+                "summary": _localized(recipe, "summary"),
+                "minutes": recipe.minutes,
+                "servings": recipe.servings,
+                "steps": _localized(recipe, "steps"),
+                "ingredients": [_ingredient(i) for i in recipe.ingredients.all()],
+            }
+            for recipe in recipes
+        ],
+    }
+
+
+def _ingredient(ingredient) -> dict:
+    if ingredient.product is None:
+        return {
+            "sku": None,
+            "name": {"en": ingredient.text, "ja": ingredient.text},
+            "quantity": ingredient.quantity,
+            "aisle": None,
+            "in_this_store": False,
+        }
+    offer = next(iter(ingredient.product.store_offers), None)
+    return {
+        "sku": ingredient.product.sku,
+        "name": _localized(ingredient.product, "name"),
+        "quantity": ingredient.quantity,
+        "aisle": offer.aisle if offer else None,
+        "in_this_store": offer is not None,
+    }
+
+
+class ProductSearchApi(APIView):
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        q = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+        category = serializers.SlugField(required=False, allow_blank=True, default="")
+        zone = serializers.ChoiceField(
+            choices=TemperatureZone.choices, required=False, allow_blank=True, default=""
+        )
+
+    @extend_schema(
+        parameters=[InputSerializer], responses=OfferOutputSerializer(many=True), auth=[]
+    )
+    def get(self, request, store_code: str):
+        store = selectors.store_by_code(code=store_code)
+        if store is None:
+            raise NotFound("Unknown store.")
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        offers = selectors.search_offers(store=store, **params.validated_data)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(offers, request, view=self)
+        return paginator.get_paginated_response(OfferOutputSerializer(page, many=True).data)
+
+
+class ProductReviewsApi(APIView):
+    """Published reviews of a product, newest first; members post (or update) theirs."""
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    class InputSerializer(serializers.Serializer):
+        rating = serializers.IntegerField(min_value=1, max_value=5)
+        title = serializers.CharField(
+            max_length=120, required=False, allow_blank=True, default="", trim_whitespace=True
+        )
+        text = serializers.CharField(
+            max_length=2000, required=False, allow_blank=True, default="", trim_whitespace=True
+        )
+
+    @extend_schema(responses=ReviewOutputSerializer(many=True), auth=[])
+    def get(self, request, sku: str):
+        product = get_object_or_404(Product, sku=sku)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(
+            selectors.published_reviews(product=product), request, view=self
+        )
+        return paginator.get_paginated_response(ReviewOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: ReviewOutputSerializer})
+    def post(self, request, sku: str):
+        product = get_object_or_404(Product, sku=sku)
+        member_id = current_member_id(request)
+        if member_id is None:
+            raise Forbidden("Only members can write reviews.")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        enforce_rate_limit(
+            key=f"review:{request.user.pk}", limit=5, window_seconds=60, action="reviews"
+        )
+        review, created = services.write_review(
+            product=product, member_id=member_id, **data.validated_data
+        )
+        review = selectors.published_reviews(product=product).filter(pk=review.pk).first() or review
+        return Response(
+            ReviewOutputSerializer(review).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

@@ -1,0 +1,189 @@
+"""Writes of the catalogue: scans, reviews, shelf labels."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+import redis
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from catalog.models import Product, Review, ScanEvent, ShelfLabel, StoreOffer
+from omostore.errors import DomainError, Forbidden
+
+logger = logging.getLogger(__name__)
+
+SCAN_BUFFER_KEY = "omostore:catalog:scan-buffer"
+SCAN_FLUSH_LOCK_KEY = "omostore:catalog:scan-flush-lock"
+SCAN_FLUSH_BATCH = 500
+
+
+class InvalidReview(DomainError):
+    code = "invalid_review"
+
+
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+
+
+# --- Scans ----------------------------------------------------------------------------------------
+
+
+def record_scan(
+    *,
+    label: ShelfLabel,
+    source: str,
+    member_id: int | None,
+    device_id: str,
+    at: datetime | None = None,
+) -> None:
+    """Note that someone looked at a product through a label, without slowing the page.
+
+    The event goes into a Redis list (one round trip, no database write on the page) and
+    `flush_scan_buffer`, run by beat every few seconds, writes the buffer in bulk. If Redis does
+    not answer, the event is written straight to the database instead: interest is data.
+    """
+    if source not in ScanEvent.Source.values:
+        raise ValueError(f"unknown scan source {source!r}")
+    event = {
+        "event_id": str(uuid.uuid4()),
+        "store_id": label.offer.store_id,
+        "product_id": label.offer.product_id,
+        "label_id": label.pk,
+        "member_id": member_id,
+        "device_id": device_id[:64],
+        "source": source,
+        "scanned_at": (at or timezone.now()).isoformat(),
+    }
+    try:
+        _redis().rpush(SCAN_BUFFER_KEY, json.dumps(event))
+    except redis.RedisError:
+        logger.warning("scan buffer unavailable; writing the scan directly")
+        _write_scan_events([event])
+
+
+def _write_scan_events(events: Iterable[dict]) -> int:
+    rows = [
+        ScanEvent(
+            event_id=uuid.UUID(e["event_id"]),
+            store_id=e["store_id"],
+            product_id=e["product_id"],
+            label_id=e["label_id"],
+            member_id=e["member_id"],
+            device_id=e["device_id"],
+            source=e["source"],
+            scanned_at=parse_datetime(e["scanned_at"]),
+        )
+        for e in events
+    ]
+    # ignore_conflicts: an event_id already written (a flush that died before trimming the
+    # buffer, then ran again) is skipped instead of failing the batch.
+    ScanEvent.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def flush_scan_buffer(*, batch_size: int = SCAN_FLUSH_BATCH) -> int:
+    """Move buffered scans into the database; safe to run twice or concurrently.
+
+    Events are read, written, and only then trimmed from the buffer, under a Redis lock so two
+    flushes never trim each other's batch. Returns how many events were written.
+    """
+    client = _redis()
+    written = 0
+    with client.lock(SCAN_FLUSH_LOCK_KEY, timeout=60, blocking_timeout=0.5) as acquired:
+        if not acquired:
+            return 0
+        while True:
+            raw = client.lrange(SCAN_BUFFER_KEY, 0, batch_size - 1)
+            if not raw:
+                break
+            with transaction.atomic():
+                written += _write_scan_events(json.loads(item) for item in raw)
+            client.ltrim(SCAN_BUFFER_KEY, len(raw), -1)
+    return written
+
+
+# --- Reviews --------------------------------------------------------------------------------------
+
+
+def _clean_text(value: str, *, field: str, limit: int) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise InvalidReview(f"The {field} is too long (at most {limit} characters).")
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
+        raise InvalidReview(f"The {field} contains control characters.")
+    return value
+
+
+@transaction.atomic
+def write_review(
+    *, product: Product, member_id: int, rating: int, title: str = "", text: str = ""
+) -> tuple[Review, bool]:
+    """Create the member's review of the product, or update it: one review per member and
+    product. Text is stored as written and escaped wherever it is shown. Returns (review,
+    created)."""
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise InvalidReview("The rating must be a whole number from 1 to 5.")
+    title = _clean_text(title, field="title", limit=Review.TITLE_MAX)
+    text = _clean_text(text, field="text", limit=Review.TEXT_MAX)
+    review = Review.objects.select_for_update().filter(product=product, member_id=member_id).first()
+    if review is not None:
+        if review.status == Review.Status.HIDDEN:
+            raise Forbidden("This review was hidden by a moderator and can no longer be edited.")
+        review.rating, review.title, review.text = rating, title, text
+        review.save(update_fields=["rating", "title", "text", "updated_at"])
+        return review, False
+    try:
+        with transaction.atomic():
+            review = Review.objects.create(
+                product=product, member_id=member_id, rating=rating, title=title, text=text
+            )
+    except IntegrityError:  # the same member's other tab got there first
+        return write_review(
+            product=product, member_id=member_id, rating=rating, title=title, text=text
+        )
+    return review, True
+
+
+def moderate_reviews(*, review_ids: Iterable[int], status: str, moderator_id: int) -> int:
+    if status not in Review.Status.values:
+        raise InvalidReview(f"unknown review status {status!r}")
+    return Review.objects.filter(pk__in=list(review_ids)).update(
+        status=status, moderated_by_id=moderator_id, updated_at=timezone.now()
+    )
+
+
+def mark_verified_purchase(*, product_id: int, member_id: int) -> int:
+    """Called by orders when a member has bought the product, in any channel."""
+    return Review.objects.filter(product_id=product_id, member_id=member_id).update(
+        verified_purchase=True
+    )
+
+
+# --- Shelf labels ---------------------------------------------------------------------------------
+
+
+def labels_for_offers(*, offers: Iterable[StoreOffer]) -> list[ShelfLabel]:
+    """The active label of each offer, creating one where there is none. Reprinting returns the
+    same labels, so codes on the shelf stay valid."""
+    offers = list(offers)
+    existing = {
+        label.offer_id: label
+        for label in ShelfLabel.objects.filter(offer__in=offers, is_active=True)
+        .select_related("offer__product", "offer__store")
+        .order_by("created_at")
+    }
+    labels = []
+    for offer in offers:
+        label = existing.get(offer.pk)
+        if label is None:
+            label = ShelfLabel.objects.create(offer=offer)
+            label.offer = offer
+        labels.append(label)
+    return labels

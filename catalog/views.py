@@ -1,0 +1,260 @@
+"""Shopper pages: the product page behind every shelf label, search, the scanner, the PWA shell."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_POST
+
+from catalog import selectors, services
+from catalog.models import Product, ScanEvent, Store, StoreOffer
+from omostore.errors import DomainError
+from omostore.money import Money
+from omostore.ratelimit import enforce_rate_limit
+
+DEVICE_COOKIE = "omo_device"
+SOURCES = {"scanner": ScanEvent.Source.IN_APP, "typed": ScanEvent.Source.TYPED}
+
+
+def device_id(request) -> str:
+    """A stable anonymous id for this browser (set on the response by `_remember_device`)."""
+    value = request.COOKIES.get(DEVICE_COOKIE, "")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        if not hasattr(request, "_new_device_id"):
+            request._new_device_id = str(uuid.uuid4())
+        return request._new_device_id
+
+
+def remember_device(request, response):
+    if getattr(request, "_new_device_id", None):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            request._new_device_id,
+            max_age=2 * 365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
+
+
+def current_member_id(request) -> int | None:
+    if not request.user.is_authenticated:
+        return None
+    member = getattr(request.user, "member", None)  # one query; None for staff without one
+    return member.pk if member else None
+
+
+def _product_context(request, *, offer: StoreOffer, member_id: int | None) -> dict:
+    product = offer.product
+    reviews, has_more = selectors.review_page(product=product, page=1)
+    markdown = offer.markdown_active()
+    return {
+        "store": offer.store,
+        "offer": offer,
+        "product": product,
+        "price": offer.current_price(),
+        "regular_price": Money(offer.price, offer.store.currency) if markdown else None,
+        "markdown": markdown,
+        "stock_state": selectors.stock_state(offer),
+        "rating": selectors.rating_summary(product=product),
+        "reviews": reviews,
+        "reviews_more": has_more,
+        "my_review": selectors.member_review(product=product, member_id=member_id),
+        "recipes": selectors.recipes_using(product=product, store=offer.store),
+        "is_member": member_id is not None,
+    }
+
+
+def _render_product(
+    request, *, offer: StoreOffer, label=None, status: int = 200, back: str | None = None
+):
+    member_id = current_member_id(request)
+    context = _product_context(request, offer=offer, member_id=member_id)
+    context["label"] = label
+    context["back"] = back or request.path
+    response = render(request, "catalog/product.html", context, status=status)
+    if label is not None:
+        services.record_scan(
+            label=label,
+            source=SOURCES.get(request.GET.get("src", ""), ScanEvent.Source.CAMERA),
+            member_id=member_id,
+            device_id=device_id(request),
+        )
+    return remember_device(request, response)
+
+
+@require_GET
+def label_page(request, code: str):
+    """`/s/<code>`: what every shelf QR code opens, with or without the app installed."""
+    store = None
+    if request.GET.get("store"):
+        store = selectors.store_by_code(code=request.GET["store"])
+        if store is None:
+            return label_not_found(request, code)
+    label = selectors.label_by_code(code=code, store=store)
+    if label is None:
+        return label_not_found(request, code)
+    return _render_product(request, offer=label.offer, label=label)
+
+
+def label_not_found(request, code: str):
+    stores = list(selectors.active_stores())
+    return render(
+        request,
+        "catalog/label_not_found.html",
+        {"code": code[:32], "stores": stores, "store": stores[0] if len(stores) == 1 else None},
+        status=404,
+    )
+
+
+@require_GET
+def product_page(request, store_code: str, sku: str):
+    """The same page reached from search rather than a label (no scan is recorded)."""
+    offer = (
+        StoreOffer.objects.select_related("store", "product__category")
+        .filter(store__code=store_code, store__is_active=True, product__sku=sku, is_active=True)
+        .first()
+    )
+    if offer is None:
+        raise Http404("No such product in this store.")
+    return _render_product(request, offer=offer)
+
+
+@require_GET
+def product_reviews(request, store_code: str, sku: str):
+    store = get_object_or_404(Store, code=store_code, is_active=True)
+    product = get_object_or_404(Product, sku=sku)
+    paginator = Paginator(selectors.published_reviews(product=product), 10)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "catalog/reviews.html",
+        {"store": store, "product": product, "page": page, "back": request.GET.get("back", "")},
+    )
+
+
+@require_POST
+def post_review(request, store_code: str, sku: str):
+    offer = get_object_or_404(
+        StoreOffer.objects.select_related("store", "product"),
+        store__code=store_code,
+        product__sku=sku,
+        is_active=True,
+    )
+    back = request.POST.get("back", "")
+    if not back.startswith("/s/") and not back.startswith("/stores/"):
+        back = reverse("product-page", args=[store_code, sku])
+    if not request.user.is_authenticated:
+        return redirect_to_login(back)
+    member_id = current_member_id(request)
+    try:
+        if member_id is None:
+            raise DomainError("Only members can write reviews.")
+        enforce_rate_limit(
+            key=f"review:{request.user.pk}", limit=5, window_seconds=60, action="reviews"
+        )
+        rating = request.POST.get("rating", "")
+        services.write_review(
+            product=offer.product,
+            member_id=member_id,
+            rating=int(rating) if rating.isdigit() else 0,
+            title=request.POST.get("title", ""),
+            text=request.POST.get("text", ""),
+        )
+    except DomainError as error:
+        # Shown again with the error and nothing changed, as a 4xx.
+        messages.error(request, error.message)
+        return _render_product(request, offer=offer, status=error.http_status, back=back)
+    messages.success(request, "Thank you: your review is on the page.")
+    return redirect(f"{back}#my-review")
+
+
+@require_GET
+def search(request):
+    stores = list(selectors.active_stores())
+    store = next((s for s in stores if s.code == request.GET.get("store")), None)
+    if store is None and stores:
+        store = stores[0]
+    query = request.GET.get("q", "")[:100]
+    page = None
+    if store is not None and (query or request.GET.get("zone") or request.GET.get("category")):
+        offers = selectors.search_offers(
+            store=store,
+            query=query,
+            zone=request.GET.get("zone", ""),
+            category=request.GET.get("category", ""),
+        )
+        page = Paginator(offers, 20).get_page(request.GET.get("page"))
+        for offer in page:
+            offer.stock_state = selectors.stock_state(offer)
+    return render(
+        request,
+        "catalog/search.html",
+        {"stores": stores, "store": store, "query": query, "page": page},
+    )
+
+
+@require_GET
+def scanner(request):
+    stores = list(selectors.active_stores())
+    current = next((s for s in stores if s.code == request.GET.get("store")), None)
+    return render(
+        request,
+        "catalog/scanner.html",
+        {"stores": stores, "current_store": current or (stores[0] if stores else None)},
+    )
+
+
+@require_GET
+def offline(request):
+    return render(request, "offline.html")
+
+
+@require_GET
+@cache_control(max_age=3600)
+def manifest(request):
+    data = {
+        "name": "OMO Store",
+        "short_name": "OMO Store",
+        "description": "Scan a shelf label: price, reviews, recipes. One cart, aisle or sofa.",
+        "start_url": "/scan/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f6f8fb",
+        "theme_color": "#0a6cff",
+        "icons": [
+            {"src": static("icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {
+                "src": static("icons/maskable-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+        ],
+    }
+    return HttpResponse(json.dumps(data), content_type="application/manifest+json")
+
+
+@require_GET
+@cache_control(max_age=0, no_cache=True)
+def service_worker(request):
+    """Served from the root so its scope covers the whole site."""
+    script = (Path(settings.BASE_DIR) / "static" / "js" / "sw.js").read_text()
+    response = HttpResponse(script, content_type="application/javascript")
+    response["Service-Worker-Allowed"] = "/"
+    return response
