@@ -248,7 +248,12 @@ class ProductSearchApi(APIView):
             raise NotFound("Unknown store.")
         params = self.InputSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        offers = selectors.search_offers(store=store, **params.validated_data)
+        offers = selectors.search_offers(
+            store=store,
+            query=params.validated_data["q"],
+            category=params.validated_data["category"],
+            zone=params.validated_data["zone"],
+        )
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(offers, request, view=self)
         return paginator.get_paginated_response(OfferOutputSerializer(page, many=True).data)
