@@ -203,7 +203,7 @@ def scan_content(*, offer: StoreOffer, code: str) -> dict:
                 "minutes": recipe.minutes,
                 "servings": recipe.servings,
                 "steps": _localized(recipe, "steps"),
-                "ingredients": [_ingredient(i) for i in recipe.ingredients.all()],
+                "ingredients": [_ingredient(i) for i in recipe.ingredient_list],
             }
             for recipe in recipes
         ],
@@ -219,7 +219,7 @@ def _ingredient(ingredient) -> dict:
             "aisle": None,
             "in_this_store": False,
         }
-    offer = next(iter(ingredient.product.store_offers), None)
+    offer = ingredient.offer_here
     return {
         "sku": ingredient.product.sku,
         "name": _localized(ingredient.product, "name"),

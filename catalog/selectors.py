@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
 
 from catalog.models import (
     Product,
@@ -98,21 +98,31 @@ def member_review(*, product: Product, member_id: int | None) -> Review | None:
 
 
 def recipes_using(*, product: Product, store: Store) -> list[Recipe]:
-    """Published recipes that use `product`, with every ingredient and where each ingredient
-    product stands in `store` (`ingredient.product.store_offers`): three queries in all."""
-    ingredients = RecipeIngredient.objects.select_related("product").prefetch_related(
-        Prefetch(
-            "product__offers",
-            queryset=StoreOffer.objects.filter(store=store, is_active=True),
-            to_attr="store_offers",
+    """Published recipes that use `product`, each with `ingredient_list` in order, and each
+    ingredient with `offer_here`: the active offer of its product in `store`, or None.
+
+    Always exactly three queries, with or without recipes (a prefetch would skip its queries
+    for an empty list, and the page's query count would depend on the data)."""
+    using = Recipe.objects.filter(is_published=True, ingredients__product=product).values("pk")
+    recipes = list(Recipe.objects.filter(pk__in=using).order_by("title_en"))
+    ingredients = list(
+        RecipeIngredient.objects.filter(recipe__in=using)
+        .select_related("product")
+        .order_by("recipe", "position", "pk")
+    )
+    offers = {
+        offer.product_id: offer
+        for offer in StoreOffer.objects.filter(
+            store=store, is_active=True, product__recipe_uses__recipe__in=using
         )
-    )
-    return list(
-        Recipe.objects.filter(is_published=True, ingredients__product=product)
-        .distinct()
-        .prefetch_related(Prefetch("ingredients", queryset=ingredients))
-        .order_by("title_en")
-    )
+    }
+    by_recipe: dict[int, list[RecipeIngredient]] = {recipe.pk: [] for recipe in recipes}
+    for ingredient in ingredients:
+        ingredient.offer_here = offers.get(ingredient.product_id)
+        by_recipe[ingredient.recipe_id].append(ingredient)
+    for recipe in recipes:
+        recipe.ingredient_list = by_recipe[recipe.pk]
+    return recipes
 
 
 def search_offers(

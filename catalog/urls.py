@@ -3,7 +3,7 @@ from django.urls import path
 from catalog import views
 
 urlpatterns = [
-    path("s/<str:code>", views.label_page, name="label-page"),
+    path("s/<path:code>", views.label_page, name="label-page"),
     path("stores/<slug:store_code>/products/<str:sku>/", views.product_page, name="product-page"),
     path(
         "stores/<slug:store_code>/products/<str:sku>/reviews/",

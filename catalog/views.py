@@ -14,12 +14,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog import selectors, services
 from catalog.models import Product, ScanEvent, Store, StoreOffer
-from omostore.errors import DomainError
+from omostore.errors import DomainError, Forbidden
 from omostore.money import Money
 from omostore.ratelimit import enforce_rate_limit
 
@@ -143,8 +144,23 @@ def product_reviews(request, store_code: str, sku: str):
     return render(
         request,
         "catalog/reviews.html",
-        {"store": store, "product": product, "page": page, "back": request.GET.get("back", "")},
+        {"store": store, "product": product, "page": page, "back": _local_path(request)},
     )
+
+
+def _local_path(request) -> str:
+    """The `back` parameter if it is a path on this site (never `javascript:` or another host)."""
+    back = request.GET.get("back", "")
+    if back.startswith("/") and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return back
+    return ""
+
+
+def _whole_number(value: str) -> int:
+    """0 for anything that is not a plain ASCII whole number ("", "1.5", "²", "five")."""
+    return int(value) if value.isascii() and value.isdigit() else 0
 
 
 @require_POST
@@ -152,26 +168,25 @@ def post_review(request, store_code: str, sku: str):
     offer = get_object_or_404(
         StoreOffer.objects.select_related("store", "product"),
         store__code=store_code,
+        store__is_active=True,
         product__sku=sku,
         is_active=True,
     )
-    back = request.POST.get("back", "")
-    if not back.startswith("/s/") and not back.startswith("/stores/"):
-        back = reverse("product-page", args=[store_code, sku])
+    # Back to the product page, not the label URL: coming back must not count as a new scan.
+    back = reverse("product-page", args=[store_code, sku])
     if not request.user.is_authenticated:
         return redirect_to_login(back)
     member_id = current_member_id(request)
     try:
         if member_id is None:
-            raise DomainError("Only members can write reviews.")
+            raise Forbidden("Only members can write reviews.")
         enforce_rate_limit(
             key=f"review:{request.user.pk}", limit=5, window_seconds=60, action="reviews"
         )
-        rating = request.POST.get("rating", "")
         services.write_review(
             product=offer.product,
             member_id=member_id,
-            rating=int(rating) if rating.isdigit() else 0,
+            rating=_whole_number(request.POST.get("rating", "")),
             title=request.POST.get("title", ""),
             text=request.POST.get("text", ""),
         )

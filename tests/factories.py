@@ -69,3 +69,43 @@ def make_offer(*, store: Store, product: Product | None = None, **fields) -> Sto
     return StoreOffer.objects.create(
         store=store, product=product or make_product(), **{**defaults, **fields}
     )
+
+
+# --- Catalogue: shelf labels, reviews, recipes ----------------------------------------------------
+
+from catalog.models import Recipe, RecipeIngredient, Review, ShelfLabel  # noqa: E402
+
+
+def make_label(*, offer: StoreOffer | None = None, **fields) -> ShelfLabel:
+    """A shelf label (its code generated) for `offer`, or for a new offer in a new store."""
+    return ShelfLabel.objects.create(offer=offer or make_offer(store=make_store()), **fields)
+
+
+def make_review(*, product: Product, member: Member | None = None, **fields) -> Review:
+    defaults = {"rating": 4, "title": "Tasty", "text": "Would buy again."}
+    return Review.objects.create(
+        product=product, member=member or make_member(), **{**defaults, **fields}
+    )
+
+
+def make_recipe(*, ingredients: tuple | list = (), **fields) -> Recipe:
+    """A published recipe; each ingredient is a catalogue product or free text."""
+    n = next(_sequence)
+    defaults = {
+        "slug": f"recipe-{n}",
+        "title_en": f"Test recipe {n}",
+        "title_ja": f"テストレシピ{n}",
+        "summary_en": "Quick and simple.",
+        "summary_ja": "手早く簡単。",
+        "steps_en": ["Prepare.", "Cook."],
+        "steps_ja": ["準備する。", "調理する。"],
+    }
+    recipe = Recipe.objects.create(**{**defaults, **fields})
+    for position, item in enumerate(ingredients):
+        if isinstance(item, Product):
+            RecipeIngredient.objects.create(
+                recipe=recipe, product=item, quantity="1", position=position
+            )
+        else:
+            RecipeIngredient.objects.create(recipe=recipe, text=item, position=position)
+    return recipe

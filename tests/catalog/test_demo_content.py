@@ -1,0 +1,94 @@
+"""The demo store has enough in it to try every part of a scan: reviews, recipes, labels."""
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Member, User
+from catalog.models import (
+    Product,
+    Recipe,
+    RecipeIngredient,
+    Review,
+    ShelfLabel,
+    Store,
+    StoreOffer,
+)
+
+pytestmark = pytest.mark.django_db
+
+DEMO_STORE = "tokyo-nihonbashi"
+COUNTED = [Store, Product, StoreOffer, ShelfLabel, Review, Recipe, RecipeIngredient, User, Member]
+
+
+def load_demo():
+    call_command("load_demo_store", stdout=None)
+    return Store.objects.get(code=DEMO_STORE)
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in COUNTED}
+
+
+def test_demo_store_has_recipes_of_its_own_products():
+    store = load_demo()
+    offered = set(StoreOffer.objects.filter(store=store).values_list("product_id", flat=True))
+
+    cookable = [
+        recipe
+        for recipe in Recipe.objects.filter(is_published=True).prefetch_related("ingredients")
+        if (products := {i.product_id for i in recipe.ingredients.all() if i.product_id})
+        and products <= offered
+    ]
+
+    assert len(cookable) >= 12
+
+
+def test_most_demo_products_have_reviews():
+    store = load_demo()
+    offered = Product.objects.filter(offers__store=store)
+
+    reviewed = offered.filter(reviews__status=Review.Status.PUBLISHED).distinct().count()
+
+    assert offered.count() > 0
+    assert reviewed >= 0.7 * offered.count()
+
+
+def test_every_demo_offer_has_exactly_one_active_label():
+    store = load_demo()
+
+    offers = StoreOffer.objects.filter(store=store)
+    labelled = ShelfLabel.objects.filter(offer__store=store, is_active=True)
+
+    assert offers.count() > 0
+    assert labelled.count() == offers.count()
+    assert set(labelled.values_list("offer_id", flat=True)) == set(
+        offers.values_list("pk", flat=True)
+    )
+
+
+def test_reloading_the_demo_changes_no_counts_and_keeps_label_codes():
+    load_demo()
+    before, codes = counts(), set(ShelfLabel.objects.values_list("code", flat=True))
+
+    load_demo()
+
+    assert counts() == before
+    assert set(ShelfLabel.objects.values_list("code", flat=True)) == codes
+
+
+def test_a_demo_label_opens_its_product_page_with_reviews(client):
+    store = load_demo()
+    product = (
+        Product.objects.filter(
+            offers__store=store, reviews__isnull=False, recipe_uses__isnull=False
+        )
+        .distinct()
+        .first()
+    )
+    label = ShelfLabel.objects.get(offer__product=product, offer__store=store, is_active=True)
+
+    html = client.get(f"/s/{label.code}").content.decode()
+
+    assert product.name_en in html
+    assert 'id="review-list"' in html and 'class="review-title"' in html
+    assert 'id="recipes"' in html
