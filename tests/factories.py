@@ -7,7 +7,16 @@ from decimal import Decimal
 from accounts.models import Member, StaffRole, User
 from accounts.services import grant_store_role
 from catalog.barcodes import make_jan
-from catalog.models import Category, Product, Store, StoreOffer
+from catalog.models import (
+    Category,
+    Product,
+    Recipe,
+    RecipeIngredient,
+    Review,
+    ShelfLabel,
+    Store,
+    StoreOffer,
+)
 
 _sequence = itertools.count(1)
 PASSWORD = "correct horse battery staple"
@@ -72,8 +81,6 @@ def make_offer(*, store: Store, product: Product | None = None, **fields) -> Sto
 
 
 # --- Catalogue: shelf labels, reviews, recipes ----------------------------------------------------
-
-from catalog.models import Recipe, RecipeIngredient, Review, ShelfLabel  # noqa: E402
 
 
 def make_label(*, offer: StoreOffer | None = None, **fields) -> ShelfLabel:
