@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from catalog.models import Product, Review, ScanEvent, ShelfLabel, StoreOffer
+from accounts.models import Member
+from catalog.models import Product, Review, ScanEvent, ShelfLabel, Store, StoreOffer
 from omostore.errors import DomainError, Forbidden
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,7 @@ def record_scan(
 
 
 def _write_scan_events(events: Iterable[dict]) -> int:
+    events = _still_valid(list(events))
     rows = [
         ScanEvent(
             event_id=uuid.UUID(e["event_id"]),
@@ -86,6 +88,27 @@ def _write_scan_events(events: Iterable[dict]) -> int:
     # buffer, then ran again) is skipped instead of failing the batch.
     ScanEvent.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+def _still_valid(events: list[dict]) -> list[dict]:
+    """Scans whose label or member was deleted before the flush keep the rest (as on_delete
+    SET_NULL would); scans of a deleted store or product are dropped. Without this, one such
+    event would fail every later flush of the buffer."""
+
+    def existing(model, key: str) -> set:
+        ids = {e[key] for e in events if e[key] is not None}
+        return set(model.objects.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+
+    stores, products = existing(Store, "store_id"), existing(Product, "product_id")
+    labels, members = existing(ShelfLabel, "label_id"), existing(Member, "member_id")
+    valid = []
+    for event in events:
+        if event["store_id"] not in stores or event["product_id"] not in products:
+            continue
+        event["label_id"] = event["label_id"] if event["label_id"] in labels else None
+        event["member_id"] = event["member_id"] if event["member_id"] in members else None
+        valid.append(event)
+    return valid
 
 
 def flush_scan_buffer(*, batch_size: int = SCAN_FLUSH_BATCH) -> int:

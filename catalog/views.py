@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
@@ -87,6 +88,9 @@ def _render_product(
     context = _product_context(request, offer=offer, member_id=member_id)
     context["label"] = label
     context["back"] = back or request.path
+    # After switching language, come back to the product page, not the label URL: the switch
+    # is no second scan.
+    context["lang_next"] = reverse("product-page", args=[offer.store.code, offer.product.sku])
     response = render(request, "catalog/product.html", context, status=status)
     if label is not None:
         services.record_scan(
@@ -179,7 +183,7 @@ def post_review(request, store_code: str, sku: str):
     member_id = current_member_id(request)
     try:
         if member_id is None:
-            raise Forbidden("Only members can write reviews.")
+            raise Forbidden(_("Only members can write reviews."))
         enforce_rate_limit(
             key=f"review:{request.user.pk}", limit=5, window_seconds=60, action="reviews"
         )
@@ -194,7 +198,7 @@ def post_review(request, store_code: str, sku: str):
         # Shown again with the error and nothing changed, as a 4xx.
         messages.error(request, error.message)
         return _render_product(request, offer=offer, status=error.http_status, back=back)
-    messages.success(request, "Thank you: your review is on the page.")
+    messages.success(request, _("Thank you: your review is on the page."))
     return redirect(f"{back}#my-review")
 
 

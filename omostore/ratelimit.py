@@ -1,6 +1,7 @@
 """A fixed-window rate limit on the shared cache (Redis), for writes users can repeat."""
 
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 from rest_framework import status
 
 from omostore.errors import DomainError
@@ -22,4 +23,6 @@ def enforce_rate_limit(*, key: str, limit: int, window_seconds: int, action: str
         cache.add(cache_key, 1, timeout=window_seconds)
         return
     if hits > limit:
-        raise RateLimited(f"Too many {action}; please wait a minute and try again.")
+        raise RateLimited(
+            _("Too many %(action)s; please wait a minute and try again.") % {"action": action}
+        )
