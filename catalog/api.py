@@ -14,15 +14,7 @@ from catalog.views import current_member_id, device_id, remember_device
 from omostore.errors import DomainError, Forbidden, NotFound
 from omostore.money import Money
 from omostore.ratelimit import enforce_rate_limit
-
-
-class MoneySerializer(serializers.Serializer):
-    amount = serializers.IntegerField()
-    currency = serializers.CharField()
-    formatted = serializers.CharField()
-
-    def to_representation(self, instance):
-        return instance.as_dict()
+from omostore.serializers import MoneySerializer
 
 
 def _localized(obj, field: str) -> dict:

@@ -20,7 +20,10 @@ class Store(models.Model):
     time_zone = models.CharField(max_length=64, default="Asia/Tokyo")
     currency = models.CharField(max_length=3, choices=currency_choices, default="JPY")
     delivery_radius_m = models.PositiveIntegerField(default=3000)
-    opens_at = models.TimeField(help_text="Local time the store opens (store's time zone).")
+    opens_at = models.TimeField(
+        help_text="Local time the store opens (store's time zone); the same as the closing "
+        "time means open around the clock."
+    )
     closes_at = models.TimeField(help_text="Local time the store closes (store's time zone).")
     public_base_url = models.URLField(
         blank=True, help_text="Origin that shelf QR codes point at, e.g. https://shop.example.jp"

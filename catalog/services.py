@@ -11,6 +11,7 @@ from datetime import datetime
 import redis
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -210,3 +211,67 @@ def labels_for_offers(*, offers: Iterable[StoreOffer]) -> list[ShelfLabel]:
             label.offer = offer
         labels.append(label)
     return labels
+
+
+# --- Stock ----------------------------------------------------------------------------------------
+
+
+class InsufficientStock(DomainError):
+    code = "insufficient_stock"
+    http_status = 409
+
+
+def reserve_stock(*, quantities: dict[int, int]) -> None:
+    """Reserve `quantities` (offer id → units) all or none; the caller's transaction is undone
+    when this raises.
+
+    Each line is one conditional UPDATE (`on_hand - reserved >= n`), correct on SQLite and
+    PostgreSQL alike without reading first. Rows are touched in primary-key order, so two
+    checkouts of the same products in opposite orders never deadlock. Every short line is
+    listed in the one InsufficientStock error. Needs an open transaction.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("reserve_stock needs a transaction")
+    short = []
+    for offer_id, quantity in sorted(quantities.items()):
+        if quantity <= 0:
+            raise ValueError("quantities must be positive")
+        reserved = StoreOffer.objects.filter(
+            pk=offer_id,
+            is_active=True,
+            stock_on_hand__gte=F("stock_reserved") + quantity,
+        ).update(stock_reserved=F("stock_reserved") + quantity)
+        if not reserved:
+            short.append(offer_id)
+    if short:
+        offers = StoreOffer.objects.filter(pk__in=short).select_related("product")
+        lines = [
+            {
+                "sku": offer.product.sku,
+                "name": offer.product.name_en,
+                "requested": quantities[offer.pk],
+                "available": max(offer.stock_available, 0) if offer.is_active else 0,
+            }
+            for offer in offers
+        ]
+        names = ", ".join(f"{line['name']} ({line['available']} left)" for line in lines)
+        raise InsufficientStock(f"Not enough stock for: {names}.", details={"lines": lines})
+
+
+def release_stock(*, quantities: dict[int, int]) -> None:
+    """Give back a reservation (an unpaid order expired or was cancelled)."""
+    for offer_id, quantity in sorted(quantities.items()):
+        StoreOffer.objects.filter(pk=offer_id, stock_reserved__gte=quantity).update(
+            stock_reserved=F("stock_reserved") - quantity
+        )
+
+
+def take_reserved_stock(*, quantities: dict[int, int]) -> None:
+    """The reserved goods have left the shelf for good: off the stock and off the reservation."""
+    for offer_id, quantity in sorted(quantities.items()):
+        StoreOffer.objects.filter(
+            pk=offer_id, stock_reserved__gte=quantity, stock_on_hand__gte=quantity
+        ).update(
+            stock_on_hand=F("stock_on_hand") - quantity,
+            stock_reserved=F("stock_reserved") - quantity,
+        )

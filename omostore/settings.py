@@ -182,6 +182,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "omostore.tasks.record_beat_heartbeat", "schedule": 30.0},
     "flush-scan-events": {"task": "catalog.tasks.flush_scan_events", "schedule": 2.0},
+    "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 30.0},
 }
 
 # --- Internationalisation ------------------------------------------------------------------------
@@ -192,6 +193,23 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Tokyo")
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="JPY")
+
+# --- Payments ------------------------------------------------------------------------------------
+import hashlib  # noqa: E402  (kept inside the payments block)
+import hmac  # noqa: E402
+
+# Card payments through Stripe: without a secret key the card method is unavailable.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")  # for Stripe.js pages
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # empty: Stripe's own API
+# The test provider (a card network of our own, paid through the same signed webhook path)
+# exists only outside production; there is deliberately no variable to turn it on there.
+TEST_PAYMENTS_ENABLED = not PRODUCTION
+TEST_PAYMENTS_WEBHOOK_SECRET = env.str("TEST_PAYMENTS_WEBHOOK_SECRET", default="") or (
+    "whsec_test_"
+    + hmac.new(SECRET_KEY.encode(), b"omostore.test-payments", hashlib.sha256).hexdigest()
+)
 
 # --- Static files --------------------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -234,6 +252,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Orders -----------------------------------------------------------------------------------
+ORDER_RESERVATION_MINUTES = env.int("ORDER_RESERVATION_MINUTES", default=15)
+EXIT_PASS_MAX_AGE_SECONDS = env.int("EXIT_PASS_MAX_AGE_SECONDS", default=600)
 
 # --- Realtime ------------------------------------------------------------------------------------
 HEALTH_CELERY_TIMEOUT = env.float("HEALTH_CELERY_TIMEOUT", default=3.0)

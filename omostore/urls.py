@@ -12,6 +12,8 @@ admin.site.site_title = "OMO Store"
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("catalog.api_urls")),
+    path("", include("payments.urls")),
+    path("", include("orders.urls")),
 ]
 
 urlpatterns = [

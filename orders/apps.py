@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = "Carts and orders"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from orders import receivers
+        from payments import signals as payment_signals
+
+        payment_signals.payment_succeeded.connect(
+            receivers.on_payment_succeeded, dispatch_uid="orders.payment_succeeded"
+        )
+        payment_signals.payment_failed.connect(
+            receivers.on_payment_failed, dispatch_uid="orders.payment_failed"
+        )
+        user_logged_in.connect(receivers.on_user_logged_in, dispatch_uid="orders.merge_cart")

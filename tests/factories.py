@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+import secrets
 from decimal import Decimal
 
 from accounts.models import Member, StaffRole, User
@@ -17,6 +18,7 @@ from catalog.models import (
     Store,
     StoreOffer,
 )
+from payments.models import Payment, PaymentMethod, WalletAccount, WalletEntry
 
 _sequence = itertools.count(1)
 PASSWORD = "correct horse battery staple"
@@ -32,7 +34,7 @@ def make_store(**fields) -> Store:
         "longitude": Decimal("139.773300"),
         "currency": "JPY",
         "opens_at": datetime.time(0, 0),
-        "closes_at": datetime.time(23, 59),
+        "closes_at": datetime.time(0, 0),  # around the clock
     }
     return Store.objects.create(**{**defaults, **fields})
 
@@ -116,3 +118,44 @@ def make_recipe(*, ingredients: tuple | list = (), **fields) -> Recipe:
         else:
             RecipeIngredient.objects.create(recipe=recipe, text=item, position=position)
     return recipe
+
+
+# --- Payments -------------------------------------------------------------------------------------
+
+
+def make_wallet(
+    *, member: Member | None = None, balance: int = 0, currency: str = "JPY"
+) -> WalletAccount:
+    """A member's wallet holding `balance`, its ledger opened by one top-up entry so that the
+    entries always sum to the balance."""
+    account = WalletAccount.objects.create(
+        member=member or make_member(), currency=currency, balance=balance
+    )
+    if balance:
+        WalletEntry.objects.create(
+            account=account,
+            kind=WalletEntry.Kind.TOP_UP,
+            amount=balance,
+            balance_after=balance,
+            idempotency_key=f"factory-top-up:{next(_sequence)}",
+        )
+    return account
+
+
+def make_payment(
+    *, member: Member | None = None, method: str = PaymentMethod.TEST, **fields
+) -> Payment:
+    """A payment as `start_payment` leaves it (pending, with a provider reference for the test
+    and card providers); pass `status` and friends to make any other state."""
+    n = next(_sequence)
+    prefix = {PaymentMethod.TEST: "testpi_", PaymentMethod.CARD: "pi_"}.get(method)
+    defaults = {
+        "reference": f"ORD-{n:06d}",
+        "amount": 1000,
+        "currency": "JPY",
+        "idempotency_key": f"factory-payment:{n}",
+        "provider_ref": f"{prefix}{secrets.token_hex(8)}" if prefix else "",
+    }
+    return Payment.objects.create(
+        member=member or make_member(), method=method, **{**defaults, **fields}
+    )

@@ -1,0 +1,28 @@
+from typing import Any
+
+from accounts.roles import FLOOR_ROLES
+from accounts.selectors import has_store_role
+from omostore.consumers import RealtimeConsumer
+from orders.models import Order
+from orders.selectors import order_snapshot
+from orders.services import order_group
+
+
+class OrderConsumer(RealtimeConsumer):
+    """A live order page: `/ws/orders/<number>/`, for the member who placed it (and the staff
+    of its store)."""
+
+    def authorize(self, user: Any) -> str | None:
+        number = self.scope["url_route"]["kwargs"]["number"]
+        order = Order.objects.filter(number=number).select_related("member").first()
+        if order is None:
+            return None
+        owner = getattr(user, "member", None) is not None and order.member.user_id == user.pk
+        if not owner and not has_store_role(user=user, store_id=order.store_id, roles=FLOOR_ROLES):
+            return None
+        self.order_id = order.pk
+        return order_group(order)
+
+    def build_snapshot(self) -> dict[str, Any]:
+        order = Order.objects.prefetch_related("events").get(pk=self.order_id)
+        return order_snapshot(order=order)

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from orders import api
+
+urlpatterns = [
+    path("cart/", api.CartApi.as_view(), name="api-cart"),
+    path("cart/lines/", api.CartLinesApi.as_view(), name="api-cart-lines"),
+    path("cart/lines/<int:line_id>/", api.CartLineApi.as_view(), name="api-cart-line"),
+    path("cart/recipes/<slug:slug>/", api.CartRecipeApi.as_view(), name="api-cart-recipe"),
+    path("checkout/", api.CheckoutApi.as_view(), name="api-checkout"),
+    path("orders/", api.OrderListApi.as_view(), name="api-orders"),
+    path("orders/<str:number>/", api.OrderDetailApi.as_view(), name="api-order"),
+    path("orders/<str:number>/cancel/", api.OrderCancelApi.as_view(), name="api-order-cancel"),
+    path("orders/<str:number>/exit-pass/", api.ExitPassApi.as_view(), name="api-exit-pass"),
+    path("staff/exit-passes/verify/", api.ExitPassVerifyApi.as_view(), name="api-exit-pass-verify"),
+]

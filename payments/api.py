@@ -1,0 +1,219 @@
+"""Payments API: provider webhooks, the test provider's confirm step, the member's wallet.
+One view per operation; the services hold the rules."""
+
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Member
+from omostore.errors import DomainError, NotFound
+from omostore.money import Money
+from omostore.ratelimit import enforce_rate_limit
+from omostore.serializers import MoneySerializer
+from payments import selectors, services
+from payments.errors import PaymentNotPending
+from payments.models import Payment, PaymentMethod
+
+IDEMPOTENCY_KEY_MAX = 80
+
+
+class MinorUnitsField(serializers.IntegerField):
+    """A whole number of minor units: 1.5, 1.0, "1e3" and true are refused, not rounded."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool | float) or (
+            isinstance(data, str) and not data.strip().removeprefix("-").isdigit()
+        ):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class PaymentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    method = serializers.CharField()
+    status = serializers.CharField()
+    amount = serializers.SerializerMethodField()
+    client_secret = serializers.SerializerMethodField()
+    confirm_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(MoneySerializer)
+    def get_amount(self, payment: Payment) -> dict:
+        return Money(payment.amount, payment.currency).as_dict()
+
+    def get_client_secret(self, payment: Payment) -> str | None:
+        """For Stripe.js to confirm the card payment in the browser."""
+        return payment.client_secret or None if payment.method == PaymentMethod.CARD else None
+
+    def get_confirm_url(self, payment: Payment) -> str | None:
+        """Where the test provider's "card network" takes the outcome of a pending payment."""
+        if payment.method != PaymentMethod.TEST or payment.status != Payment.Status.PENDING:
+            return None
+        return reverse("api-test-payment-confirm", args=[payment.pk])
+
+
+class IdempotencyKeyRequired(DomainError):
+    code = "idempotency_key_required"
+
+
+def _member(request) -> Member:
+    member = getattr(request.user, "member", None)
+    if member is None:
+        raise NotFound("Only members have a wallet and payments.")
+    return member
+
+
+# --- Webhooks -------------------------------------------------------------------------------------
+
+
+class WebhookOutputSerializer(serializers.Serializer):
+    received = serializers.BooleanField()
+    duplicate = serializers.BooleanField(help_text="The event had been received before.")
+
+
+webhook_schema = extend_schema(
+    request={"application/json": OpenApiTypes.OBJECT},
+    parameters=[OpenApiParameter("Stripe-Signature", str, OpenApiParameter.HEADER, required=True)],
+    responses=WebhookOutputSerializer,
+    auth=[],
+)
+
+
+def _receive_webhook(request, *, provider: str) -> Response:
+    event = services.handle_webhook(
+        provider=provider,
+        payload=request.body,  # raw: the signature is over the exact bytes
+        signature_header=request.headers.get("Stripe-Signature", ""),
+    )
+    return Response(WebhookOutputSerializer({"received": True, "duplicate": event is None}).data)
+
+
+class StripeWebhookApi(APIView):
+    """Events from Stripe, verified by their `Stripe-Signature`; each is applied once."""
+
+    authentication_classes: list = []  # no session, so no CSRF: the signature authenticates
+    permission_classes = [AllowAny]
+
+    @webhook_schema
+    def post(self, request):
+        return _receive_webhook(request, provider="stripe")
+
+
+class TestWebhookApi(APIView):
+    """Events of the test provider, signed as Stripe signs; only outside production."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @webhook_schema
+    def post(self, request):
+        if not settings.TEST_PAYMENTS_ENABLED:
+            raise NotFound("The test payment provider exists only outside production.")
+        return _receive_webhook(request, provider="test")
+
+
+# --- The test provider ----------------------------------------------------------------------------
+
+
+class TestPaymentConfirmApi(APIView):
+    """The test provider's card network: the owner of a pending test payment has it succeed or
+    declined. The outcome comes back through the signed webhook code path."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        outcome = serializers.ChoiceField(choices=services.TEST_OUTCOMES)
+
+    @extend_schema(request=InputSerializer, responses=PaymentSerializer)
+    def post(self, request, payment_id: int):
+        if not settings.TEST_PAYMENTS_ENABLED:
+            raise NotFound("The test payment provider exists only outside production.")
+        payment = selectors.member_payment(member=_member(request), payment_id=payment_id)
+        if payment is None or payment.method != PaymentMethod.TEST:
+            raise NotFound("No such test payment.")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if payment.status != Payment.Status.PENDING:
+            raise PaymentNotPending(f"This payment is {payment.status}, not pending.")
+        services.confirm_test_payment(payment=payment, outcome=data.validated_data["outcome"])
+        return Response(PaymentSerializer(payment).data)
+
+
+# --- Wallet ---------------------------------------------------------------------------------------
+
+
+class WalletApi(APIView):
+    """The member's stored value and the last 20 entries of its ledger."""
+
+    permission_classes = [IsAuthenticated]
+
+    class OutputSerializer(serializers.Serializer):
+        class EntrySerializer(serializers.Serializer):
+            id = serializers.IntegerField()
+            kind = serializers.CharField()
+            amount = serializers.SerializerMethodField()
+            balance_after = serializers.SerializerMethodField()
+            reference = serializers.CharField(source="payment.reference", default=None)
+            created_at = serializers.DateTimeField()
+
+            @extend_schema_field(MoneySerializer)
+            def get_amount(self, entry) -> dict:
+                return Money(entry.amount, entry.account.currency).as_dict()
+
+            @extend_schema_field(MoneySerializer)
+            def get_balance_after(self, entry) -> dict:
+                return Money(entry.balance_after, entry.account.currency).as_dict()
+
+        balance = MoneySerializer()
+        entries = EntrySerializer(many=True)
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request):
+        member = _member(request)
+        balance = services.wallet_balance(member=member)
+        entries = list(selectors.wallet_entries(member=member).select_related("account")[:20])
+        return Response(self.OutputSerializer({"balance": balance, "entries": entries}).data)
+
+
+class WalletTopUpApi(APIView):
+    """Add money to the wallet by card (or the test provider). Needs an `Idempotency-Key`
+    header: the same key returns the same top-up, and a different body with it is refused."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        amount = MinorUnitsField(help_text="In the wallet currency's minor unit (yen).")
+        method = serializers.ChoiceField(choices=[PaymentMethod.CARD, PaymentMethod.TEST])
+
+    @extend_schema(
+        request=InputSerializer,
+        parameters=[
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)
+        ],
+        responses={201: PaymentSerializer},
+    )
+    def post(self, request):
+        member = _member(request)
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key or len(key) > IDEMPOTENCY_KEY_MAX:
+            raise IdempotencyKeyRequired(
+                f"Send an Idempotency-Key header (1 to {IDEMPOTENCY_KEY_MAX} characters)."
+            )
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        enforce_rate_limit(
+            key=f"top-up:{request.user.pk}", limit=10, window_seconds=60, action="top-ups"
+        )
+        payment = services.start_top_up(
+            member=member,
+            amount=data.validated_data["amount"],
+            method=data.validated_data["method"],
+            # Keys are the client's: scoped to the member, so two members never share one.
+            idempotency_key=f"top-up:{member.pk}:{key}",
+        )
+        return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,53 @@
+"""Helpers shared by the orders tests."""
+
+import itertools
+
+from rest_framework.test import APIClient
+
+from catalog.models import StoreOffer
+from tests import factories
+
+_keys = itertools.count(1)
+
+TOKYO_NEAR = {
+    "address": "2-1 Nihonbashi, Chuo-ku",
+    "latitude": "35.683000",
+    "longitude": "139.774000",
+}
+OSAKA = {"address": "Umeda, Osaka", "latitude": "34.702500", "longitude": "135.495900"}
+
+
+def member_client(member) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(member.user)
+    return client
+
+
+def add(client, offer: StoreOffer, quantity=1):
+    return client.post(
+        "/api/v1/cart/lines/",
+        {"store": offer.store.code, "sku": offer.product.sku, "quantity": quantity},
+        format="json",
+    )
+
+
+def checkout(client, store, *, channel="in_store", method="test", key=None, **extra):
+    body = {"store": store.code, "channel": channel, "payment_method": method, **extra}
+    return client.post(
+        "/api/v1/checkout/",
+        body,
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key or f"key-{next(_keys)}",
+    )
+
+
+def confirm(client, response, outcome="succeed"):
+    payment = response.json()["payment"]
+    return client.post(payment["confirm_url"], {"outcome": outcome}, format="json")
+
+
+def member_with_cart(offer, quantity=1):
+    member = factories.make_member()
+    client = member_client(member)
+    assert add(client, offer, quantity).status_code == 201
+    return member, client
