@@ -30,6 +30,7 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     from django.db import connections
 
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    connections.settings["default"]["CONN_MAX_AGE"] = 0  # what other threads' connections read
     connections["default"].settings_dict["CONN_MAX_AGE"] = 0
 
 
