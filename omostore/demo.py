@@ -27,6 +27,7 @@ from catalog.models import (
     StoreOffer,
 )
 from catalog.services import labels_for_offers
+from payments import services as payment_services
 
 DEMO_PASSWORD = "omostore-demo"  # noqa: S105 (published demo log-in, refused in production)
 DEMO_STORE_CODE = "tokyo-nihonbashi"
@@ -131,7 +132,8 @@ def _demo_user(email: str, **fields) -> User:
 
 def _load_accounts(store: Store) -> None:
     shopper = _demo_user("shopper@example.com", display_name="Hanako Sato")
-    Member.objects.get_or_create(user=shopper, defaults={"home_store": store})
+    member, _ = Member.objects.get_or_create(user=shopper, defaults={"home_store": store})
+    _top_up_wallet(member)
     picker = _demo_user("picker@example.com", display_name="Kenta Ito")
     grant_store_role(user=picker, store_id=store.pk, role=StaffRole.Role.PICKER)
     grant_store_role(user=picker, store_id=store.pk, role=StaffRole.Role.PACKER)
@@ -199,3 +201,21 @@ def _load_recipes() -> None:
             )
             for position, ingredient in enumerate(item["ingredients"])
         )
+
+
+DEMO_WALLET_TOP_UP = 20_000
+
+
+def _top_up_wallet(member: Member) -> None:
+    """The demo shopper starts with ¥20,000 of stored value, topped up through the test
+    provider like any member's (the same payment and webhook code path)."""
+    if payment_services.wallet_balance(member=member).amount > 0:
+        return
+    payment = payment_services.start_top_up(
+        member=member,
+        amount=DEMO_WALLET_TOP_UP,
+        method="test",
+        idempotency_key=f"demo-top-up:{member.member_code}",
+    )
+    if payment.status == payment.Status.PENDING:
+        payment_services.confirm_test_payment(payment=payment, outcome="succeed")

@@ -61,3 +61,15 @@ def test_manager_opens_the_admin_and_a_picker_does_not(client):
     client.logout()
     client.login(email="picker@example.com", password=DEMO_PASSWORD)
     assert client.get("/admin/catalog/storeoffer/").status_code == 302
+
+
+def test_the_demo_shopper_has_wallet_money_topped_up_once():
+    from payments.models import WalletEntry
+    from payments.services import wallet_balance
+
+    call_command("load_demo_store")
+    call_command("load_demo_store")
+
+    member = Member.objects.get(user__email="shopper@example.com")
+    assert wallet_balance(member=member).amount == 20_000
+    assert WalletEntry.objects.filter(account__member=member).count() == 1
