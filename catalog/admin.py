@@ -6,7 +6,7 @@ Managers see and change only their own stores' rows; superusers see everything.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
+from django.db.models import F, Q
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -25,7 +25,7 @@ from catalog.models import (
     Store,
     StoreOffer,
 )
-from catalog.selectors import LOW_STOCK_AT, stock_state
+from catalog.selectors import LOW_STOCK_AT, LOW_STOCK_GRAMS_AT, stock_state
 
 
 class StoreScopedAdmin(admin.ModelAdmin):
@@ -70,17 +70,23 @@ class StockStateFilter(admin.SimpleListFilter):
     parameter_name = "stock"
 
     def lookups(self, request, model_admin):
-        return [("out", "Out of stock"), ("low", f"Low (≤ {LOW_STOCK_AT})"), ("in", "In stock")]
+        return [
+            ("out", "Out of stock"),
+            ("low", f"Low (≤ {LOW_STOCK_AT} pieces or {LOW_STOCK_GRAMS_AT} g)"),
+            ("in", "In stock"),
+        ]
 
     def queryset(self, request, queryset):
-        available = F("stock_on_hand") - F("stock_reserved")
-        queryset = queryset.alias(available=available)
+        queryset = queryset.alias(available=F("stock_on_hand") - F("stock_reserved"))
+        low = Q(product__sold_by="piece", available__lte=LOW_STOCK_AT) | Q(
+            product__sold_by="weight", available__lte=LOW_STOCK_GRAMS_AT
+        )
         if self.value() == "out":
             return queryset.filter(available__lte=0)
         if self.value() == "low":
-            return queryset.filter(available__gt=0, available__lte=LOW_STOCK_AT)
+            return queryset.filter(low, available__gt=0)
         if self.value() == "in":
-            return queryset.filter(available__gt=LOW_STOCK_AT)
+            return queryset.filter(available__gt=0).exclude(low)
         return queryset
 
 

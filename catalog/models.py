@@ -103,7 +103,11 @@ class StoreOffer(models.Model):
     markdown_price = models.PositiveIntegerField(null=True, blank=True)
     markdown_starts_at = models.DateTimeField(null=True, blank=True)
     markdown_ends_at = models.DateTimeField(null=True, blank=True)
-    stock_on_hand = models.IntegerField(default=0, validators=[MinValueValidator(0)])
+    stock_on_hand = models.IntegerField(
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text="Pieces, or grams for products sold by weight.",
+    )
     stock_reserved = models.IntegerField(default=0, validators=[MinValueValidator(0)])
     aisle = models.CharField(max_length=8, blank=True)
     bay = models.PositiveSmallIntegerField(

@@ -19,6 +19,7 @@ from catalog.models import (
 
 REVIEWS_PER_PAGE = 5
 LOW_STOCK_AT = 5
+LOW_STOCK_GRAMS_AT = 500  # products sold by weight count their stock in grams
 
 
 def store_by_code(*, code: str) -> Store | None:
@@ -34,7 +35,8 @@ def stock_state(offer: StoreOffer) -> str:
     available = offer.stock_available
     if available <= 0:
         return "out"
-    return "low" if available <= LOW_STOCK_AT else "in_stock"
+    low_at = LOW_STOCK_GRAMS_AT if offer.product.sold_by == "weight" else LOW_STOCK_AT
+    return "low" if available <= low_at else "in_stock"
 
 
 def label_by_code(*, code: str, store: Store | None = None) -> ShelfLabel | None:

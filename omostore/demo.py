@@ -116,7 +116,10 @@ def _load_catalogue(store: Store) -> None:
             product=product,
             defaults={
                 "price": item["price"],
-                "stock_on_hand": item["stock"],
+                # Products sold by weight count their stock in grams (the data gives 100 g units).
+                "stock_on_hand": item["stock"] * 100
+                if item["sold_by"] == "weight"
+                else item["stock"],
                 "aisle": item["aisle"],
                 "bay": item["bay"],
             },

@@ -24,6 +24,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("orders.page_urls")),
     path("staff/", include("fulfillment.urls")),
     path("rider/", fulfillment_views.rider_home, name="rider-home"),
     path("admin/", admin.site.urls),

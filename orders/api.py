@@ -46,8 +46,11 @@ def _store(code: str | None):
 
 
 def _cart(request, store, *, create: bool):
-    """The member's cart of this store, or the anonymous shopper's cart from its cookie."""
+    """The member's cart of this store, or the anonymous shopper's cart from its cookie. Reads
+    (create=False) take no lock and insert nothing."""
     member = _member(request)
+    if member is not None and not create:
+        return selectors.member_cart(member=member, store=store)
     if member is not None:
         return services.cart_for_member(member=member, store=store)
     return services.anonymous_cart(

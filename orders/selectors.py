@@ -13,6 +13,11 @@ from orders.services import line_total
 from payments.models import Payment
 
 
+def member_cart(*, member: Member, store) -> Cart | None:
+    """The member's cart of this store, if there is one (reads only: no lock, no insert)."""
+    return Cart.objects.filter(member=member, store=store).first()
+
+
 def priced_cart(*, cart: Cart | None, store) -> dict:
     """The cart with today's server prices (markdowns in their window) and availability."""
     lines = (

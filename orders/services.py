@@ -45,6 +45,7 @@ from payments.models import Payment, PaymentMethod
 logger = logging.getLogger(__name__)
 
 DELIVERY_PROMISE = datetime.timedelta(minutes=30)
+DEFAULT_WEIGHED_GRAMS = 200
 EXIT_PASS_SALT = "orders.exit-pass"  # noqa: S105 (a signing salt, not a secret)
 
 
@@ -142,7 +143,7 @@ def add_recipe_to_cart(*, cart: Cart, recipe_slug: str) -> list[CartLine]:
         offer = StoreOffer.objects.filter(store=cart.store, product=product, is_active=True).first()
         if offer is None or offer.stock_available <= 0:
             continue
-        amount = QUANTITY_LIMITS[product.sold_by][0] if product.sold_by == "weight" else 1
+        amount = DEFAULT_WEIGHED_GRAMS if product.sold_by == "weight" else 1
         if not CartLine.objects.filter(cart=cart, offer=offer).exists():
             lines.append(add_to_cart(cart=cart, sku=product.sku, quantity=amount))
     return lines

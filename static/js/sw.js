@@ -13,7 +13,7 @@
  */
 "use strict";
 
-const VERSION = "v1";
+const VERSION = "v2";
 const SHELL_CACHE = `omo-shell-${VERSION}`;
 const STATIC_CACHE = `omo-static-${VERSION}`;
 const RECENT_PRODUCTS = "recent-products";
@@ -27,6 +27,7 @@ const SHELL_ASSETS = [
   "/static/css/site.css",
   "/static/js/scanner.js",
   "/static/js/realtime.js",
+  "/static/js/cart.js",
   "/static/vendor/jsQR.js",
   "/static/icons/icon-192.png",
   "/static/icons/icon-512.png",

@@ -1,0 +1,272 @@
+"""Shopper and exit-staff pages of the orders app: cart, checkout, order history, the live order
+page with its exit pass, and the staff exit screen.
+
+The pages render what the selectors return; every change (quantities, checkout, payment,
+cancel, exit verification) goes through the JSON API from `static/js/{cart,checkout,order,exit}.js`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.roles import Role
+from accounts.selectors import has_store_role, store_ids_for
+from catalog import selectors as catalog_selectors
+from catalog.labels import qr_svg
+from catalog.models import Store
+from omostore.money import Money
+from orders import selectors, services
+from orders.errors import ExitPassInvalid
+from orders.models import Channel, OrderStatus
+from orders.receivers import CART_COOKIE
+from orders.statuses import CANCELLABLE_BY_MEMBER
+from payments import services as payment_services
+from payments.models import Payment, PaymentMethod
+
+EXIT_ROLES = [Role.EXIT, Role.MANAGER]
+ORDERS_PER_PAGE = 20
+
+# The model's labels are not marked for translation; these are what shoppers read.
+STATUS_LABELS = {
+    OrderStatus.PLACED: _("Placed"),
+    OrderStatus.PAID: _("Paid"),
+    OrderStatus.PICKING: _("Being picked"),
+    OrderStatus.PACKED: _("Packed"),
+    OrderStatus.OUT_FOR_DELIVERY: _("Out for delivery"),
+    OrderStatus.DELIVERED: _("Delivered"),
+    OrderStatus.READY_FOR_PICKUP: _("Ready for pickup"),
+    OrderStatus.COLLECTED: _("Collected"),
+    OrderStatus.EXITED: _("Left the store"),
+    OrderStatus.CANCELLED: _("Cancelled"),
+    OrderStatus.REFUNDED: _("Refunded"),
+}
+CHANNEL_LABELS = {
+    Channel.IN_STORE: _("In store"),
+    Channel.PICKUP: _("Pickup"),
+    Channel.DELIVERY: _("Delivery"),
+}
+
+
+def _member(request):
+    """The signed-in user's member profile, or None (anonymous, or staff without one)."""
+    if not request.user.is_authenticated:
+        return None
+    return getattr(request.user, "member", None)
+
+
+def _store(request, stores: list[Store] | None = None) -> Store:
+    """`?store=<code>`, else the only (or first) active store; 404 for an unknown code.
+    `stores`, when the page lists the active stores anyway, saves a query."""
+    code = request.GET.get("store", "")
+    if stores is None:
+        store = (
+            catalog_selectors.store_by_code(code=code)
+            if code
+            else catalog_selectors.active_stores().first()
+        )
+    elif code:
+        store = next((s for s in stores if s.code == code), None)
+    else:
+        store = stores[0] if stores else None
+    if store is None:
+        raise Http404("No such store.")
+    return store
+
+
+def _cart(request, store):
+    """The same cart the API shows: the member's, or the anonymous shopper's from the cookie."""
+    member = _member(request)
+    if member is not None:
+        return selectors.member_cart(member=member, store=store)
+    return services.anonymous_cart(
+        store=store, token=request.COOKIES.get(CART_COOKIE), create=False
+    )
+
+
+def _status_labels() -> dict[str, str]:
+    return {status: str(label) for status, label in STATUS_LABELS.items()}
+
+
+def _label(order):
+    order.status_label = STATUS_LABELS.get(order.status, order.status)
+    order.channel_label = CHANNEL_LABELS.get(order.channel, order.channel)
+    return order
+
+
+def _cancellable(order) -> bool:
+    # Mirrors orders.services.cancel_order: a paid scan & go order is already in the bag.
+    return order.status in CANCELLABLE_BY_MEMBER and not (
+        order.channel == Channel.IN_STORE and order.status == OrderStatus.PAID
+    )
+
+
+@require_GET
+@never_cache
+def cart_page(request):
+    """`/cart/?store=<code>`: the lines priced now by the server, with availability."""
+    stores = list(catalog_selectors.active_stores())
+    store = _store(request, stores)
+    cart = selectors.priced_cart(cart=_cart(request, store), store=store)
+    return render(
+        request,
+        "orders/cart.html",
+        {
+            "store": store,
+            "cart": cart,
+            "stores": stores,
+            "is_member": _member(request) is not None,
+        },
+    )
+
+
+@require_GET
+@never_cache
+def checkout_page(request):
+    """`/checkout/?store=<code>`: channel, delivery location and payment method (members)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    member = _member(request)
+    if member is None:
+        raise PermissionDenied("Only members can check out.")
+    store = _store(request)
+    cart = selectors.priced_cart(
+        cart=selectors.member_cart(member=member, store=store), store=store
+    )
+    return render(
+        request,
+        "orders/checkout.html",
+        {
+            "store": store,
+            "cart": cart,
+            "wallet_balance": payment_services.wallet_balance(member=member),
+            # In development the test provider is always on offer; if the API refuses it, the
+            # page shows the API's message.
+            "offer_test_payments": settings.TEST_PAYMENTS_ENABLED or settings.DEBUG,
+            # Card only when both keys are set: Stripe.js needs the publishable one.
+            "stripe_publishable_key": (
+                settings.STRIPE_PUBLISHABLE_KEY if settings.STRIPE_SECRET_KEY else ""
+            ),
+            "radius_km": f"{store.delivery_radius_m / 1000:g}",
+            "store_map": {
+                "latitude": float(store.latitude),
+                "longitude": float(store.longitude),
+                "radius_m": store.delivery_radius_m,
+            },
+        },
+    )
+
+
+@require_GET
+@login_required
+def order_history(request):
+    """`/orders/`: every order of the member, all channels, newest first."""
+    member = _member(request)
+    if member is None:  # staff without a member profile: an empty history, not an error
+        return render(request, "orders/history.html", {"page": None})
+    page = Paginator(selectors.member_orders(member=member), ORDERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    for order in page:
+        _label(order)
+    return render(request, "orders/history.html", {"page": page})
+
+
+@require_GET
+@never_cache
+@login_required
+def order_page(request, number: str):
+    """`/orders/<number>/`: receipt, status and a timeline that follows the order live."""
+    member = _member(request)
+    order = selectors.member_order(member=member, number=number) if member else None
+    if order is None:
+        raise Http404("No such order.")
+    _label(order)
+    lines = list(order.lines.all())
+    for line in lines:
+        line.unit_money = Money(line.unit_price, order.currency)
+        line.total_money = Money(line.line_total, order.currency)
+    events = list(order.events.all())
+    for event in events:
+        event.status_label = STATUS_LABELS.get(event.to_status, event.to_status)
+    exit_pass = None
+    if order.channel == Channel.IN_STORE and order.status == OrderStatus.PAID:
+        code, expires_at = services.issue_exit_pass(order=order)
+        exit_pass = {"code": code, "expires_at": expires_at, "svg": qr_svg(code)}
+    payment = selectors.latest_payment(order=order) if order.status == OrderStatus.PLACED else None
+    pending_test_payment = (
+        payment
+        if payment is not None
+        and payment.method == PaymentMethod.TEST
+        and payment.status == Payment.Status.PENDING
+        else None
+    )
+    return render(
+        request,
+        "orders/order.html",
+        {
+            "order": order,
+            "lines": lines,
+            "events": events,
+            "snapshot": selectors.order_snapshot(order=order),
+            "status_labels": _status_labels(),
+            "cancellable": _cancellable(order),
+            "cancellable_statuses": sorted(CANCELLABLE_BY_MEMBER),
+            "exit_pass": exit_pass,
+            "pending_test_payment": pending_test_payment,
+        },
+    )
+
+
+@require_GET
+def exit_pass_svg(request, number: str):
+    """`/orders/<number>/exit-pass.svg`: a freshly signed exit pass as a QR code.
+
+    The code itself travels in the `X-Exit-Pass-Code` header (and its expiry in
+    `X-Exit-Pass-Expires`), so the page can show the text under the picture it just loaded."""
+    member = _member(request)
+    order = selectors.member_order(member=member, number=number) if member else None
+    if order is None:
+        raise Http404("No such order.")
+    try:
+        code, expires_at = services.issue_exit_pass(order=order)
+    except ExitPassInvalid as error:
+        response = HttpResponse(error.message, status=409, content_type="text/plain")
+    else:
+        response = HttpResponse(qr_svg(code), content_type="image/svg+xml")
+        response["X-Exit-Pass-Code"] = code
+        response["X-Exit-Pass-Expires"] = expires_at.isoformat()
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@never_cache
+@login_required
+def staff_exit(request):
+    """`/staff/exit/`: exit staff (or managers) scan a shopper's exit pass and spot-check."""
+    code = request.GET.get("store", "")
+    if code:
+        store = catalog_selectors.store_by_code(code=code)
+        if store is None:
+            raise Http404("No such store.")
+        if not has_store_role(user=request.user, store_id=store.pk, roles=EXIT_ROLES):
+            raise PermissionDenied("You do not work at the exit of this store.")
+        return render(request, "orders/staff_exit.html", {"store": store})
+    stores = catalog_selectors.active_stores()
+    if not request.user.is_superuser:
+        stores = stores.filter(pk__in=store_ids_for(user=request.user, roles=EXIT_ROLES))
+    stores = list(stores)
+    if not stores:
+        raise PermissionDenied("You do not work at the exit of any store.")
+    if len(stores) == 1:
+        return render(request, "orders/staff_exit.html", {"store": stores[0]})
+    return render(request, "orders/staff_exit_choose.html", {"stores": stores})
