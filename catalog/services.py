@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from accounts.models import Member
 from catalog.models import Product, Review, ScanEvent, ShelfLabel, Store, StoreOffer
@@ -254,8 +255,14 @@ def reserve_stock(*, quantities: dict[int, int]) -> None:
             }
             for offer in offers
         ]
-        names = ", ".join(f"{line['name']} ({line['available']} left)" for line in lines)
-        raise InsufficientStock(f"Not enough stock for: {names}.", details={"lines": lines})
+        names = ", ".join(
+            _("%(name)s (%(available)s left)")
+            % {"name": line["name"], "available": line["available"]}
+            for line in lines
+        )
+        raise InsufficientStock(
+            _("Not enough stock for: %(names)s.") % {"names": names}, details={"lines": lines}
+        )
 
 
 def release_stock(*, quantities: dict[int, int]) -> None:

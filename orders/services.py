@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Member
 from accounts.roles import Role
@@ -58,7 +59,8 @@ def validate_quantity(*, quantity: object, sold_by: str) -> int:
     unit = "grams" if sold_by == "weight" else "pieces"
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not low <= quantity <= high:
         raise errors.InvalidQuantity(
-            f"The quantity must be a whole number of {unit} from {low} to {high}.",
+            _("The quantity must be a whole number of %(unit)s from %(low)s to %(high)s.")
+            % {"unit": _(unit), "low": low, "high": high},
             details={"min": low, "max": high, "unit": unit},
         )
     return quantity
@@ -88,7 +90,7 @@ def _active_offer(*, store: Store, sku: str) -> StoreOffer:
         .first()
     )
     if offer is None:
-        raise errors.UnknownProduct(f"This store does not sell {sku!r}.")
+        raise errors.UnknownProduct(_("This store does not sell %(sku)s.") % {"sku": sku})
     return offer
 
 
@@ -112,7 +114,7 @@ def add_to_cart(*, cart: Cart, sku: str, quantity: int) -> CartLine:
 def _cart_line(*, cart: Cart, line_id: int) -> CartLine:
     line = CartLine.objects.select_related("offer__product").filter(pk=line_id, cart=cart).first()
     if line is None:  # another shopper's line is as unknown as a missing one
-        raise NotFound("No such line in your cart.")
+        raise NotFound(_("No such line in your cart."))
     return line
 
 
@@ -136,7 +138,7 @@ def add_recipe_to_cart(*, cart: Cart, recipe_slug: str) -> list[CartLine]:
         recipe__slug=recipe_slug, recipe__is_published=True, product__isnull=False
     ).select_related("product")
     if not ingredients.exists():
-        raise NotFound("No such recipe.")
+        raise NotFound(_("No such recipe."))
     lines = []
     for ingredient in ingredients:
         product = ingredient.product
@@ -195,7 +197,7 @@ def store_is_open(*, store: Store, at: datetime.datetime) -> bool:
 def check_delivery(*, store: Store, delivery: DeliveryRequest | None, at) -> int:
     """The distance in metres, or a clear error outside the radius or the opening hours."""
     if delivery is None or not delivery.address.strip():
-        raise errors.InvalidCheckout("A delivery needs an address and a location.")
+        raise errors.InvalidCheckout(_("A delivery needs an address and a location."))
     distance = round(
         distance_m(
             float(store.latitude),
@@ -206,14 +208,21 @@ def check_delivery(*, store: Store, delivery: DeliveryRequest | None, at) -> int
     )
     if distance > store.delivery_radius_m:
         raise errors.OutsideDeliveryArea(
-            f"This address is {distance / 1000:.1f} km from the store; we deliver within "
-            f"{store.delivery_radius_m / 1000:.1f} km.",
+            _(
+                "This address is %(distance).1f km from the store; "
+                "we deliver within %(radius).1f km."
+            )
+            % {"distance": distance / 1000, "radius": store.delivery_radius_m / 1000},
             details={"distance_m": distance, "radius_m": store.delivery_radius_m},
         )
     if not store_is_open(store=store, at=at):
         raise errors.StoreClosed(
-            f"Deliveries run while the store is open, "
-            f"{store.opens_at:%H:%M}-{store.closes_at:%H:%M} ({store.time_zone}).",
+            _("Deliveries run while the store is open, %(opens)s-%(closes)s (%(zone)s).")
+            % {
+                "opens": f"{store.opens_at:%H:%M}",
+                "closes": f"{store.closes_at:%H:%M}",
+                "zone": store.time_zone,
+            },
         )
     return distance
 
@@ -247,15 +256,17 @@ def place_order(
     if existing is not None:
         return _replayed(existing, fingerprint)
     if channel not in Channel.values:
-        raise errors.InvalidCheckout("channel must be in_store, pickup or delivery.")
+        raise errors.InvalidCheckout(_("channel must be in_store, pickup or delivery."))
     if payment_method not in PaymentMethod.values or not _payment_method_available(payment_method):
-        raise errors.InvalidCheckout(f"Payment method {payment_method!r} is not available.")
+        raise errors.InvalidCheckout(
+            _("Payment method %(method)s is not available.") % {"method": payment_method}
+        )
     now = timezone.now()
     distance = None
     if channel == Channel.DELIVERY:
         distance = check_delivery(store=store, delivery=delivery, at=now)
     elif channel == Channel.PICKUP and not store_is_open(store=store, at=now):
-        raise errors.StoreClosed("Pickup orders are taken while the store is open.")
+        raise errors.StoreClosed(_("Pickup orders are taken while the store is open."))
 
     try:
         order = _create_order(
@@ -293,7 +304,7 @@ def place_order(
 def _replayed(order: Order, fingerprint: str) -> tuple[Order, Payment | None, bool]:
     if order.request_fingerprint != fingerprint:
         raise errors.IdempotencyKeyReused(
-            "This Idempotency-Key was already used for a different checkout."
+            _("This Idempotency-Key was already used for a different checkout.")
         )
     return order, Payment.objects.filter(reference=order.number).order_by("-pk").first(), False
 
@@ -317,13 +328,15 @@ def _create_order(
         else []
     )
     if not lines:
-        raise errors.EmptyCart("Your cart is empty.")
+        raise errors.EmptyCart(_("Your cart is empty."))
     now = timezone.now()
     priced = []
     for line in lines:
         offer, product = line.offer, line.offer.product
         if not offer.is_active:
-            raise errors.UnknownProduct(f"{product.name_en} is no longer sold here.")
+            raise errors.UnknownProduct(
+                _("%(name)s is no longer sold here.") % {"name": product.name_en}
+            )
         validate_quantity(quantity=line.quantity, sold_by=product.sold_by)
         unit = offer.current_price(at=now)  # the server's price, never the client's
         total = line_total(unit_price=unit, quantity=line.quantity, sold_by=product.sold_by)
@@ -334,7 +347,8 @@ def _create_order(
         if balance.currency != order_total.currency or balance < order_total:
             # Refused before anything is reserved; the spend itself re-checks under its lock.
             raise InsufficientFunds(
-                f"Your wallet holds {balance}; this order costs {order_total}. Top it up first.",
+                _("Your wallet holds %(balance)s; this order costs %(total)s. Top it up first.")
+                % {"balance": balance, "total": order_total},
                 details={"balance": balance.as_dict(), "total": order_total.as_dict()},
             )
     catalog_services.reserve_stock(quantities={line.offer_id: line.quantity for line in lines})
@@ -393,7 +407,7 @@ def set_status(*, order: Order, to_status: str, actor=None, note: str = "") -> O
         status=to_status, updated_at=timezone.now()
     )
     if not changed:
-        raise errors.InvalidTransition("The order changed meanwhile; reload it.")
+        raise errors.InvalidTransition(_(_("The order changed meanwhile; reload it.")))
     order.status = to_status
     event = OrderEvent.objects.create(
         order=order, from_status=from_status, to_status=to_status, actor=actor, note=note
@@ -511,7 +525,7 @@ def cancel_order(*, order: Order, member: Member, actor=None) -> Order:
         order.channel == Channel.IN_STORE and order.status == OrderStatus.PAID
     ):
         raise errors.NotCancellable(
-            "This order can no longer be cancelled here; please ask at the counter."
+            _("This order can no longer be cancelled here; please ask at the counter.")
         )
     _release(order)
     set_status(
@@ -542,7 +556,7 @@ def refund_order(*, order: Order, amount: int, actor, reason: str = "") -> Order
         .first()
     )
     if payment is None:
-        raise errors.NotCancellable("This order has no payment to refund.")
+        raise errors.NotCancellable(_("This order has no payment to refund."))
     payment_services.refund_payment(
         payment=payment,
         amount=amount,
@@ -569,7 +583,7 @@ def _exit_signer() -> signing.TimestampSigner:
 def issue_exit_pass(*, order: Order) -> tuple[str, datetime.datetime]:
     """A signed, short-lived code for the exit QR of a paid scan & go order."""
     if order.channel != Channel.IN_STORE or order.status != OrderStatus.PAID:
-        raise errors.ExitPassInvalid("Exit passes are for paid in-store orders.")
+        raise errors.ExitPassInvalid(_("Exit passes are for paid in-store orders."))
     code = _exit_signer().sign_object({"n": order.number, "s": order.store_id}, compress=True)
     expires = timezone.now() + datetime.timedelta(seconds=settings.EXIT_PASS_MAX_AGE_SECONDS)
     return code, expires
@@ -579,29 +593,31 @@ def issue_exit_pass(*, order: Order) -> tuple[str, datetime.datetime]:
 def verify_exit_pass(*, code: str, store: Store, staff_user) -> Order:
     """The first scan at the exit completes the order; any later scan says it was used."""
     if not has_store_role(user=staff_user, store_id=store.pk, roles=[Role.EXIT, Role.MANAGER]):
-        raise Forbidden("Only exit staff of this store verify exit passes.")
+        raise Forbidden(_("Only exit staff of this store verify exit passes."))
     try:
         data = _exit_signer().unsign_object(
             code.strip(), max_age=settings.EXIT_PASS_MAX_AGE_SECONDS
         )
     except signing.SignatureExpired:
         raise errors.ExitPassExpired(
-            "This exit pass has expired: ask the shopper to refresh it in the app."
+            _("This exit pass has expired: ask the shopper to refresh it in the app.")
         ) from None
     except (signing.BadSignature, ValueError, TypeError):
-        raise errors.ExitPassInvalid("This is not a valid exit pass.") from None
+        raise errors.ExitPassInvalid(_("This is not a valid exit pass.")) from None
     if not isinstance(data, dict) or data.get("s") != store.pk:
-        raise errors.ExitPassWrongStore("This exit pass belongs to another store.")
+        raise errors.ExitPassWrongStore(_("This exit pass belongs to another store."))
     order = Order.objects.select_for_update().filter(number=data.get("n"), store=store).first()
     if order is None:
-        raise errors.ExitPassInvalid("This is not a valid exit pass.")
+        raise errors.ExitPassInvalid(_("This is not a valid exit pass."))
     if order.status == OrderStatus.EXITED:
         raise errors.ExitPassUsed(
-            "This exit pass was already used.",
+            _("This exit pass was already used."),
             details={"verified_at": order.exit_verified_at.isoformat()},
         )
     if order.status != OrderStatus.PAID:
-        raise errors.ExitPassInvalid(f"This order is {order.get_status_display().lower()}.")
+        raise errors.ExitPassInvalid(
+            _("This order is %(status)s.") % {"status": order.get_status_display().lower()}
+        )
     now = timezone.now()
     Order.objects.filter(pk=order.pk).update(exit_verified_at=now, exit_verified_by=staff_user)
     order.exit_verified_at, order.exit_verified_by = now, staff_user
