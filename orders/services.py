@@ -58,9 +58,13 @@ def validate_quantity(*, quantity: object, sold_by: str) -> int:
     low, high = QUANTITY_LIMITS[sold_by]
     unit = "grams" if sold_by == "weight" else "pieces"
     if isinstance(quantity, bool) or not isinstance(quantity, int) or not low <= quantity <= high:
+        message = (
+            _("The quantity must be a whole number of grams from %(low)s to %(high)s.")
+            if sold_by == "weight"
+            else _("The quantity must be a whole number of pieces from %(low)s to %(high)s.")
+        )
         raise errors.InvalidQuantity(
-            _("The quantity must be a whole number of %(unit)s from %(low)s to %(high)s.")
-            % {"unit": _(unit), "low": low, "high": high},
+            message % {"low": low, "high": high},
             details={"min": low, "max": high, "unit": unit},
         )
     return quantity
