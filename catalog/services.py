@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import uuid
@@ -31,8 +32,14 @@ class InvalidReview(DomainError):
     code = "invalid_review"
 
 
+@functools.cache
+def _client(url: str) -> redis.Redis:
+    # One client (and so one connection pool) per process and URL: a scan costs one RPUSH.
+    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+
+
 def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+    return _client(settings.REDIS_URL)
 
 
 # --- Scans ----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ back, and losing a message never loses work: the database stays the source of tr
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -28,8 +29,14 @@ def group_name(kind: str, key: object) -> str:
     return f"{kind}.{key}"
 
 
+@functools.cache
+def _client(url: str) -> redis.Redis:
+    # One client (and so one connection pool) per process and URL, not a connection per event.
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
 def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    return _client(settings.REDIS_URL)
 
 
 def current_sequence(group: str) -> int:

@@ -404,14 +404,15 @@ def set_status(*, order: Order, to_status: str, actor=None, note: str = "") -> O
     from_status = order.status
     if not can_transition(channel=order.channel, from_status=from_status, to_status=to_status):
         raise errors.InvalidTransition(
-            f"An order that is {from_status} cannot become {to_status}.",
+            _("An order that is %(from)s cannot become %(to)s.")
+            % {"from": from_status, "to": to_status},
             details={"from": from_status, "to": to_status},
         )
     changed = Order.objects.filter(pk=order.pk, status=from_status).update(
         status=to_status, updated_at=timezone.now()
     )
     if not changed:
-        raise errors.InvalidTransition(_(_("The order changed meanwhile; reload it.")))
+        raise errors.InvalidTransition(_("The order changed meanwhile; reload it."))
     order.status = to_status
     event = OrderEvent.objects.create(
         order=order, from_status=from_status, to_status=to_status, actor=actor, note=note

@@ -34,6 +34,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     connections["default"].settings_dict["CONN_MAX_AGE"] = 0
 
 
+@pytest.fixture
+async def close_db_after_async_test():
+    """Async tests run their database work on asgiref's one sync thread; close its connection at
+    the end, or PostgreSQL cannot drop the test database."""
+    yield
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    await sync_to_async(connections.close_all, thread_sensitive=True)()
+
+
 @pytest.fixture(autouse=True)
 def _cache_of_its_own(settings):
     """Each test gets a fresh key prefix in the real Redis cache (throttles, counters)."""

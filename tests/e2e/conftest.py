@@ -4,12 +4,25 @@ Browsers are never downloaded (`playwright install` is not used): Playwright's o
 `/usr/bin/chromium` (scripts/test.sh installs it when it is missing). Chromium's fake camera plays
 a Y4M file chosen when the browser starts, so a test that points the camera at a label builds the
 video first and then launches a browser of its own (`camera_browser`).
+
+Pages that need websockets (the live order page) run against `asgi_server`, a real uvicorn process
+on the test database, instead of pytest-django's WSGI-only `live_server`; `asgi_page` opens them.
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
@@ -97,26 +110,22 @@ def camera_browser(launch_browser) -> Iterator[Callable[[Path], Browser]]:
         browser.close()
 
 
-@pytest.fixture
-def new_page(live_server) -> Iterator[Callable[[Browser], Page]]:
-    """`new_page(browser)`: a page in a fresh context (no cookies) on the live server.
-
-    Service workers are blocked so that no page comes out of a cache filled by an earlier
-    visit; the camera is granted to the live server's origin. A test fails if a page throws an
-    uncaught JavaScript error.
-    """
+@contextmanager
+def _page_opener(base_url: str) -> Iterator[Callable[[Browser], Page]]:
     contexts: list[BrowserContext] = []
     errors: list[str] = []  # uncaught JavaScript errors
 
     def open_page(browser: Browser) -> Page:
         context = browser.new_context(
-            base_url=live_server.url,
+            base_url=base_url,
             service_workers="block",
             locale="en-GB",
             viewport={"width": 412, "height": 915},
         )
         context.set_default_timeout(TIMEOUT_MS)
-        context.grant_permissions(["camera"], origin=live_server.url)
+        context.grant_permissions(["camera"], origin=base_url)
+        # Map tiles come from the internet, which the tests never need (nor may have).
+        context.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
@@ -127,6 +136,18 @@ def new_page(live_server) -> Iterator[Callable[[Browser], Page]]:
         context.close()
     if errors:
         pytest.fail("JavaScript errors in the page:\n" + "\n".join(errors))
+
+
+@pytest.fixture
+def new_page(live_server) -> Iterator[Callable[[Browser], Page]]:
+    """`new_page(browser)`: a page in a fresh context (no cookies) on the live server.
+
+    Service workers are blocked so that no page comes out of a cache filled by an earlier
+    visit; the camera is granted to the live server's origin. A test fails if a page throws an
+    uncaught JavaScript error.
+    """
+    with _page_opener(live_server.url) as open_page:
+        yield open_page
 
 
 @pytest.fixture
@@ -141,3 +162,120 @@ def _no_stale_scans():
     from catalog import services
 
     services._redis().delete(services.SCAN_BUFFER_KEY)
+
+
+# --- A real ASGI server (HTTP and websockets) -----------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER_START_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class AsgiServer:
+    url: str
+    process: subprocess.Popen
+
+
+def _test_database_url() -> str:
+    """DATABASE_URL of the test database (the test run has created it by now)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"  # an absolute path: four slashes
+    if connection.vendor != "postgresql":
+        raise NotImplementedError(f"no ASGI test server for {connection.vendor}")
+    user = quote(db.get("USER") or "", safe="")
+    password = quote(db.get("PASSWORD") or "", safe="")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = db.get("HOST") or "localhost"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{credentials}{host}{port}/{quote(db['NAME'], safe='')}"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _answers_ping(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/ping", timeout=2) as response:  # noqa: S310
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _start_uvicorn(env: dict[str, str]) -> AsgiServer | None:
+    """uvicorn on a free port, once it answers /ping; None if the port was taken meanwhile."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "omostore.asgi:application",
+            "--host=127.0.0.1",
+            f"--port={port}",
+            "--lifespan=off",
+            "--log-level=warning",
+            "--no-access-log",
+            "--timeout-graceful-shutdown=5",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return None
+        if _answers_ping(url):
+            return AsgiServer(url=url, process=process)
+        time.sleep(0.1)
+    _stop(process)
+    raise TimeoutError(f"uvicorn did not answer {url}/ping within {SERVER_START_TIMEOUT}s")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def asgi_server(django_db_setup) -> Iterator[AsgiServer]:
+    """The whole ASGI application (HTTP and websockets) under uvicorn, in a process of its own on
+    the test database and the suite's Redis. Tests that use it need committed data:
+    `django_db(transaction=True)`. It stops at the end of the module, so that its database
+    connections are gone before the test database is dropped."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "DB_CONN_MAX_AGE": "0",  # no connection outlives its request
+        "DEBUG": "true",  # WhiteNoise serves /static/ from the app folders, as live_server does
+        "DJANGO_SETTINGS_MODULE": "omostore.settings",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the server keeps Django's async-safety checks
+    for _ in range(3):
+        server = _start_uvicorn(env)
+        if server is not None:
+            break
+    else:
+        pytest.fail("uvicorn exited before answering /ping (see its output above)")
+    try:
+        yield server
+    finally:
+        _stop(server.process)
+
+
+@pytest.fixture
+def asgi_page(asgi_server) -> Iterator[Callable[[Browser], Page]]:
+    """`asgi_page(browser)`: like `new_page`, on the ASGI server (websockets work there)."""
+    with _page_opener(asgi_server.url) as open_page:
+        yield open_page

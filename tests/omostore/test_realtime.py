@@ -11,7 +11,10 @@ from omostore import realtime
 from omostore.asgi import application
 from tests import factories
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("close_db_after_async_test"),
+]
 
 ORIGIN = (b"origin", b"http://localhost")
 

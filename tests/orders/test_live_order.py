@@ -12,7 +12,10 @@ from orders.models import Order, OrderStatus
 from tests import factories
 from tests.orders.helpers import checkout, confirm, member_with_cart
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("close_db_after_async_test"),
+]
 
 ORIGIN = (b"origin", b"http://localhost")
 
