@@ -1,7 +1,6 @@
 /* The staff exit screen (/staff/exit/): read a shopper's exit pass and verify it once.
  *
- * The camera is read the way the shelf scanner reads it (static/js/scanner.js): the browser's
- * BarcodeDetector when it knows QR codes, else the vendored jsQR on a canvas. An exit pass QR
+ * The camera is read through static/js/qr_camera.js, as the shelf scanner reads it. An exit pass QR
  * holds the signed code itself (no URL). The code, scanned or pasted into #exit-code, is sent to
  * POST /api/v1/staff/exit-passes/verify/ {store, code}; #exit-result (data-result "ok" or
  * "refused") shows a big green OK with the items to spot-check, or the API's reason in red
@@ -30,22 +29,12 @@
   const itemsTitle = document.getElementById("exit-items-title");
   const items = document.getElementById("exit-items");
 
-  const DECODE_WIDTH = 640;
-  const JSQR_INTERVAL_MS = 120;
   // A signed exit pass: base64url data, a timestamp and a signature separated by colons.
   const LOOKS_LIKE_PASS = /^[A-Za-z0-9_\-.:]{20,500}$/;
 
-  let stream = null;
-  let detector = null;
   let running = false;
-  let generation = 0;
-  let frameRequest = 0;
-  let busy = false;
-  let lastDecodeAt = 0;
   let verifying = false;
   let lastCode = ""; // the code verified last: not sent again while it stays in view
-  let canvas = null;
-  let context = null;
 
   function setCameraStatus(text, state) {
     cameraStatus.textContent = text;
@@ -143,148 +132,34 @@
     verify(code);
   }
 
-  // --- Camera (as in scanner.js) ---------------------------------------------------------------
+  // --- Camera (static/js/qr_camera.js) -------------------------------------------------------
 
-  async function makeDetector() {
-    if (!("BarcodeDetector" in window)) return null;
-    try {
-      const supported = await window.BarcodeDetector.getSupportedFormats();
-      if (!supported.includes("qr_code")) return null;
-      return new window.BarcodeDetector({ formats: ["qr_code"] });
-    } catch (error) {
-      return null;
-    }
-  }
+  const CAMERA_MESSAGES = {
+    starting: ["starting", "Starting the camera…", "info"],
+    on: ["scanning", "Hold the exit pass in front of the camera.", "info"],
+    denied: ["denied", "Camera access was refused. Paste the code below instead.", "error"],
+    missing: ["no-camera", "No camera found. Paste the code below instead.", "error"],
+    insecure: ["insecure", "The camera needs a secure (HTTPS) connection. Paste the code below instead.", "error"],
+    unsupported: ["unsupported", "This browser cannot read QR codes. Paste the code below instead.", "error"],
+  };
 
-  function cameraFailed(kind, text) {
-    root.dataset.camera = kind;
-    setCameraStatus(text, "error");
-    retryButton.hidden = kind === "unsupported";
-  }
-
-  async function startCamera() {
-    if (stream) return;
-    const mine = ++generation;
-    retryButton.hidden = true;
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      cameraFailed(
-        "unsupported",
-        window.isSecureContext
-          ? msg("no-camera", "No camera found. Paste the code below instead.")
-          : msg("insecure", "The camera needs a secure (HTTPS) connection. Paste the code below instead."),
-      );
-      return;
-    }
-    root.dataset.camera = "starting";
-    setCameraStatus(msg("starting", "Starting the camera…"));
-    let media;
-    try {
-      // An exit tablet usually faces the shopper: any camera will do, the rear one if asked.
-      media = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
-    } catch (error) {
-      if (mine !== generation) return;
-      const denied = error && (error.name === "NotAllowedError" || error.name === "SecurityError");
-      cameraFailed(
-        denied ? "denied" : "missing",
-        denied
-          ? msg("denied", "Camera access was refused. Paste the code below instead.")
-          : msg("no-camera", "No camera found. Paste the code below instead."),
-      );
-      return;
-    }
-    if (mine !== generation) {
-      media.getTracks().forEach((track) => track.stop());
-      return;
-    }
-    stream = media;
-    video.muted = true;
-    video.srcObject = stream;
-    try {
-      await video.play();
-    } catch (error) {
-      // Interrupted by a stop; the frame loop checks readiness anyway.
-    }
-    detector = await makeDetector();
-    if (mine !== generation) return;
-    if (!detector && typeof window.jsQR !== "function") {
-      stopCamera();
-      cameraFailed("unsupported", msg("unsupported", "This browser cannot read QR codes. Paste the code below instead."));
-      return;
-    }
-    root.dataset.camera = "on";
-    root.dataset.decoder = detector ? "barcode-detector" : "jsqr";
-    setCameraStatus(msg("scanning", "Hold the exit pass in front of the camera."));
-    running = true;
-    scheduleFrame();
-  }
-
-  function stopCamera() {
-    generation++;
-    running = false;
-    if (frameRequest) cancelAnimationFrame(frameRequest);
-    frameRequest = 0;
-    if (stream) stream.getTracks().forEach((track) => track.stop());
-    stream = null;
-    video.srcObject = null;
-    if (root.dataset.camera === "on" || root.dataset.camera === "starting") root.dataset.camera = "off";
-  }
-
-  function scheduleFrame() {
-    if (running && !frameRequest) frameRequest = requestAnimationFrame(onFrame);
-  }
-
-  async function onFrame(now) {
-    frameRequest = 0;
-    if (!running) return;
-    const ready = video.readyState >= video.HAVE_CURRENT_DATA && video.videoWidth > 0;
-    const due = detector || now - lastDecodeAt >= JSQR_INTERVAL_MS;
-    if (ready && due && !busy && !verifying) {
-      busy = true;
-      lastDecodeAt = now;
-      const mine = generation;
-      try {
-        const text = detector ? await decodeWithDetector() : decodeWithJsQR();
-        if (text && mine === generation) onDecoded(text);
-      } catch (error) {
-        if (detector) {
-          detector = null; // detect() fails on some builds: jsQR from now on
-          root.dataset.decoder = "jsqr";
-          if (typeof window.jsQR !== "function") {
-            stopCamera();
-            cameraFailed("unsupported", msg("unsupported", "This browser cannot read QR codes. Paste the code below instead."));
-          }
-        }
-      } finally {
-        busy = false;
-      }
-    }
-    scheduleFrame();
-  }
-
-  async function decodeWithDetector() {
-    const codes = await detector.detect(video);
-    for (const code of codes) if (code.rawValue) return code.rawValue;
-    return null;
-  }
-
-  function decodeWithJsQR() {
-    const scale = Math.min(1, DECODE_WIDTH / video.videoWidth);
-    const width = Math.round(video.videoWidth * scale);
-    const height = Math.round(video.videoHeight * scale);
-    if (!canvas) {
-      canvas = document.createElement("canvas");
-      context = canvas.getContext("2d", { willReadFrequently: true });
-    }
-    if (canvas.width !== width || canvas.height !== height) {
-      canvas.width = width;
-      canvas.height = height;
-    }
-    context.drawImage(video, 0, 0, width, height);
-    const image = context.getImageData(0, 0, width, height);
-    // A phone screen in dark mode can show the code light on dark: try both ways.
-    const code = window.jsQR(image.data, width, height, { inversionAttempts: "attemptBoth" });
-    return code && code.data ? code.data : null;
-  }
+  const camera = window.OmoQrCamera.create({
+    root: root,
+    video: video,
+    formats: ["qr_code"],
+    invert: true, // a phone screen in dark mode can show the code light on dark
+    intervalMs: 120,
+    ready: () => !verifying,
+    onResult: (format, text) => onDecoded(text),
+    onState(state) {
+      running = state === "on";
+      const shown = CAMERA_MESSAGES[state];
+      if (shown) setCameraStatus(msg(shown[0], shown[1]), shown[2]);
+      retryButton.hidden = !["denied", "missing"].includes(state);
+    },
+  });
+  const startCamera = () => camera.start();
+  const stopCamera = () => camera.stop();
 
   window.addEventListener("pagehide", stopCamera);
   window.addEventListener("pageshow", (event) => {

@@ -1,8 +1,7 @@
 /* In-app shelf-label scanner (templates/catalog/scanner.html).
  *
- * Reads the rear camera and decodes frames with the browser's BarcodeDetector when it knows QR
- * codes (Android Chrome, Safari 17+), otherwise with the vendored jsQR on a canvas (desktop
- * Chromium on Linux, Firefox, headless test browsers). A shelf-label QR code holds an absolute URL
+ * Reads the rear camera through static/js/qr_camera.js (BarcodeDetector, else the vendored jsQR).
+ * A shelf-label QR code holds an absolute URL
  * `http(s)://<any host>/s/<code>`; we only take the code from it and open `/s/<code>` on this
  * origin, so a label printed for another host (or a forged one) never sends the shopper away.
  * An EAN-13 barcode on a package (BarcodeDetector only) opens the search for that number.
@@ -26,23 +25,13 @@
   const STORE_KEY = "omo.store";
   // The label alphabet has no 0/O or 1/I/L (catalog.models.new_label_code).
   const LABEL_PATH = /^\/s\/([23456789ABCDEFGHJKMNPQRSTUVWXYZ]{10})\/?$/i;
-  const DECODE_WIDTH = 640; // jsQR is pure JS: a smaller frame decodes several times faster
-  const JSQR_INTERVAL_MS = 100; // decoding blocks the main thread; leave time for typing
   const NOTICE_MS = 2500; // how long "not a shelf label" stays before "Scanning…" returns
 
-  let stream = null;
-  let detector = null; // a BarcodeDetector, or null for jsQR
   let running = false;
   let navigating = false;
   let wasScanning = false; // restart the camera when the tab comes back only if it was on
-  let generation = 0; // bumped on every stop, so a late getUserMedia answer is thrown away
-  let frameRequest = 0;
-  let busy = false;
-  let lastDecodeAt = 0;
   let lastIgnored = "";
   let noticeTimer = 0;
-  let canvas = null;
-  let context = null;
 
   function message(name, fallback) {
     return root.dataset["msg" + name] || fallback;
@@ -173,160 +162,39 @@
     }
   });
 
-  // --- Camera --------------------------------------------------------------------------------
+  // --- Camera (static/js/qr_camera.js) -------------------------------------------------------
 
-  async function makeDetector() {
-    if (!("BarcodeDetector" in window)) return null;
-    try {
-      // The class can exist with no formats at all (Chromium on Linux): then use jsQR.
-      const supported = await window.BarcodeDetector.getSupportedFormats();
-      if (!supported.includes("qr_code")) return null;
-      const formats = ["qr_code", "ean_13"].filter((f) => supported.includes(f));
-      return new window.BarcodeDetector({ formats: formats });
-    } catch (error) {
-      return null;
-    }
-  }
+  const CAMERA_MESSAGES = {
+    starting: ["Starting", "Starting the camera…", "info"],
+    on: ["Scanning", "Point the camera at the QR code on a shelf label.", "info"],
+    denied: ["Denied", "Camera access was refused. Allow it in the browser settings, or type the code below.", "error"],
+    missing: ["NoCamera", "No camera found. Type the code below instead.", "error"],
+    insecure: ["Insecure", "The camera needs a secure (HTTPS) connection. Type the code below instead.", "error"],
+    unsupported: ["Unsupported", "This browser cannot read QR codes. Type the code below instead.", "error"],
+  };
 
-  function cameraFailed(kind, text) {
-    root.dataset.camera = kind;
-    setStatus(text, "error");
-    if (retryButton) retryButton.hidden = kind === "unsupported";
-  }
+  const camera = window.OmoQrCamera.create({
+    root: root,
+    video: video,
+    formats: ["qr_code", "ean_13"],
+    intervalMs: 100,
+    ready: () => !navigating,
+    onResult: handleResult,
+    onState(state) {
+      running = state === "on";
+      if (state === "on") wasScanning = true;
+      const shown = CAMERA_MESSAGES[state];
+      if (shown) setStatus(message(shown[0], shown[1]), shown[2]);
+      if (retryButton) retryButton.hidden = !["denied", "missing"].includes(state);
+    },
+  });
 
-  async function startCamera() {
-    if (stream || navigating) return;
-    const mine = ++generation;
-    if (retryButton) retryButton.hidden = true;
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      // Browsers hide the camera API on plain-HTTP pages other than localhost.
-      cameraFailed(
-        "unsupported",
-        window.isSecureContext
-          ? message("NoCamera", "No camera found. Type the code below instead.")
-          : message("Insecure", "The camera needs a secure (HTTPS) connection. Type the code below instead."),
-      );
-      return;
-    }
-    root.dataset.camera = "starting";
-    setStatus(message("Starting", "Starting the camera…"));
-    let media;
-    try {
-      media = await navigator.mediaDevices.getUserMedia({
-        video: { facingMode: "environment" },
-        audio: false,
-      });
-    } catch (error) {
-      if (mine !== generation) return;
-      const denied = error && (error.name === "NotAllowedError" || error.name === "SecurityError");
-      cameraFailed(
-        denied ? "denied" : "missing",
-        denied
-          ? message("Denied", "Camera access was refused. Allow it in the browser settings, or type the code below.")
-          : message("NoCamera", "No camera found. Type the code below instead."),
-      );
-      return;
-    }
-    if (mine !== generation) {
-      // The page was hidden or left while the browser was asking: let the camera go at once.
-      media.getTracks().forEach((track) => track.stop());
-      return;
-    }
-    stream = media;
-    video.muted = true; // autoplay is only allowed for muted video
-    video.srcObject = stream;
-    try {
-      await video.play();
-    } catch (error) {
-      // play() can reject when interrupted by a stop; the frame loop checks readiness anyway.
-    }
-    detector = await makeDetector();
-    if (mine !== generation) return;
-    if (!detector && typeof window.jsQR !== "function") {
-      stopCamera();
-      cameraFailed("unsupported", message("Unsupported", "This browser cannot read QR codes. Type the code below instead."));
-      return;
-    }
-    root.dataset.camera = "on";
-    root.dataset.decoder = detector ? "barcode-detector" : "jsqr";
-    setStatus(message("Scanning", "Point the camera at the QR code on a shelf label."));
-    running = true;
-    wasScanning = true;
-    scheduleFrame();
+  function startCamera() {
+    if (!navigating) camera.start();
   }
 
   function stopCamera() {
-    generation++;
-    running = false;
-    if (frameRequest) cancelAnimationFrame(frameRequest);
-    frameRequest = 0;
-    if (stream) stream.getTracks().forEach((track) => track.stop());
-    stream = null;
-    video.srcObject = null;
-    if (root.dataset.camera === "on" || root.dataset.camera === "starting") root.dataset.camera = "off";
-  }
-
-  // --- Frame loop ----------------------------------------------------------------------------
-
-  function scheduleFrame() {
-    if (running && !frameRequest) frameRequest = requestAnimationFrame(onFrame);
-  }
-
-  async function onFrame(now) {
-    frameRequest = 0;
-    if (!running) return;
-    const ready = video.readyState >= video.HAVE_CURRENT_DATA && video.videoWidth > 0;
-    const due = detector || now - lastDecodeAt >= JSQR_INTERVAL_MS;
-    if (ready && due && !busy) {
-      busy = true;
-      lastDecodeAt = now;
-      const mine = generation;
-      try {
-        const result = detector ? await decodeWithDetector() : decodeWithJsQR();
-        if (result && mine === generation) handleResult(result.format, result.text);
-      } catch (error) {
-        if (detector) {
-          // Some builds expose the class but fail on detect(): fall back to jsQR for good.
-          detector = null;
-          root.dataset.decoder = "jsqr";
-          if (typeof window.jsQR !== "function") {
-            stopCamera();
-            cameraFailed("unsupported", message("Unsupported", "This browser cannot read QR codes. Type the code below instead."));
-          }
-        }
-      } finally {
-        busy = false;
-      }
-    }
-    scheduleFrame();
-  }
-
-  async function decodeWithDetector() {
-    const codes = await detector.detect(video);
-    for (const code of codes) {
-      if (code.rawValue) return { format: code.format, text: code.rawValue };
-    }
-    return null;
-  }
-
-  function decodeWithJsQR() {
-    const scale = Math.min(1, DECODE_WIDTH / video.videoWidth);
-    const width = Math.round(video.videoWidth * scale);
-    const height = Math.round(video.videoHeight * scale);
-    if (!canvas) {
-      canvas = document.createElement("canvas");
-      // Tells the browser to keep the bitmap in memory: getImageData every frame stays cheap.
-      context = canvas.getContext("2d", { willReadFrequently: true });
-    }
-    if (canvas.width !== width || canvas.height !== height) {
-      canvas.width = width;
-      canvas.height = height;
-    }
-    context.drawImage(video, 0, 0, width, height);
-    const image = context.getImageData(0, 0, width, height);
-    // Shelf labels are printed dark on light: skipping the inverted pass halves the work.
-    const code = window.jsQR(image.data, width, height, { inversionAttempts: "dontInvert" });
-    return code && code.data ? { format: "qr_code", text: code.data } : null;
+    camera.stop();
   }
 
   // --- Page lifecycle ------------------------------------------------------------------------

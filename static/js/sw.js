@@ -13,7 +13,7 @@
  */
 "use strict";
 
-const VERSION = "v2";
+const VERSION = "v3";
 const SHELL_CACHE = `omo-shell-${VERSION}`;
 const STATIC_CACHE = `omo-static-${VERSION}`;
 const RECENT_PRODUCTS = "recent-products";
@@ -26,6 +26,7 @@ const SHELL_PAGES = ["/scan/", OFFLINE_URL];
 const SHELL_ASSETS = [
   "/static/css/site.css",
   "/static/js/scanner.js",
+  "/static/js/qr_camera.js",
   "/static/js/realtime.js",
   "/static/js/cart.js",
   "/static/vendor/jsQR.js",
