@@ -1,5 +1,6 @@
 """Catalogue API: stores, a scan, product search and reviews. One view per operation."""
 
+from django.core.cache import cache
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -148,11 +149,36 @@ class ScanApi(APIView):
         if source not in ScanEvent.Source.values:
             raise DomainError("source must be in_app, typed or camera.")
         member_id = current_member_id(request)
-        body = scan_content(offer=label.offer, code=label.code)
+        body = self._cached_body(label.offer)
+        # Price, markdown and stock are never cached: they come from the offer row just read.
+        body.update(
+            code=label.code,
+            offer=OfferOutputSerializer(label.offer).data,
+            markdown=_markdown(label.offer),
+        )
         services.record_scan(
             label=label, source=source, member_id=member_id, device_id=device_id(request)
         )
-        return remember_device(request, Response(self.OutputSerializer(body).data))
+        return remember_device(request, Response(body))
+
+    def _cached_body(self, offer: StoreOffer) -> dict:
+        version = selectors.content_version(product_id=offer.product_id)
+        key = f"catalog:scan-body:{offer.pk}:{version}"
+        body = cache.get(key)
+        if body is None:
+            body = dict(self.OutputSerializer(scan_content(offer=offer, code="")).data)
+            cache.set(key, body, timeout=selectors.CONTENT_TTL)
+        return body
+
+
+def _markdown(offer: StoreOffer) -> dict | None:
+    if not offer.markdown_active():
+        return None
+    return {
+        "price": _money(offer.markdown_price, offer.store.currency),
+        "regular_price": _money(offer.price, offer.store.currency),
+        "ends_at": offer.markdown_ends_at,
+    }
 
 
 def scan_content(*, offer: StoreOffer, code: str) -> dict:
@@ -175,15 +201,7 @@ def scan_content(*, offer: StoreOffer, code: str) -> dict:
             "category": _localized(product.category, "name"),
         },
         "offer": offer,
-        "markdown": (
-            {
-                "price": _money(offer.markdown_price, store.currency),
-                "regular_price": _money(offer.price, store.currency),
-                "ends_at": offer.markdown_ends_at,
-            }
-            if offer.markdown_active()
-            else None
-        ),
+        "markdown": _markdown(offer),
         "rating": rating.__dict__,
         "reviews": reviews,
         "reviews_more": more,

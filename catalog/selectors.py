@@ -4,7 +4,9 @@ queries whatever the number of reviews, recipes and ingredients."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
+from django.core.cache import cache
 from django.db.models import Avg, Count, Q, QuerySet
 
 from catalog.models import (
@@ -163,3 +165,56 @@ def rating_averages(*, product_ids: list[int]) -> dict[int, tuple[float, int]]:
         .annotate(average=Avg("rating"), n=Count("pk"))
     )
     return {row["product_id"]: (round(row["average"], 1), row["n"]) for row in rows}
+
+
+# --- Cached product content -----------------------------------------------------------------------
+# Reviews, the rating and the recipes change rarely and cost most of a product page; price and
+# stock change all the time and are always read live from the offer. The content is cached per
+# product version: writing or moderating a review bumps it (the author sees their review at
+# once); anything else (a recipe, an ingredient's aisle) shows within CONTENT_TTL seconds.
+
+CONTENT_TTL = 60
+
+
+def _version_key(product_id: int) -> str:
+    return f"catalog:content-version:{product_id}"
+
+
+def content_version(*, product_id: int) -> int:
+    return cache.get_or_set(_version_key(product_id), 1, timeout=None)
+
+
+def bump_content_version(*, product_ids) -> None:
+    for product_id in set(product_ids):
+        try:
+            cache.incr(_version_key(product_id))
+        except ValueError:  # never read yet: any new value differs from what is cached
+            cache.set(_version_key(product_id), 2, timeout=None)
+
+
+class ProductContent:
+    """What the page shows besides price and stock, read only when a template or serializer
+    asks for it: a cache hit runs none of these queries."""
+
+    def __init__(self, *, product: Product, store: Store) -> None:
+        self.product, self.store = product, store
+
+    @cached_property
+    def _first_page(self):
+        return review_page(product=self.product, page=1)
+
+    @cached_property
+    def reviews(self) -> list[Review]:
+        return self._first_page[0]
+
+    @cached_property
+    def reviews_more(self) -> bool:
+        return self._first_page[1]
+
+    @cached_property
+    def rating(self) -> RatingSummary:
+        return rating_summary(product=self.product)
+
+    @cached_property
+    def recipes(self) -> list[Recipe]:
+        return recipes_using(product=self.product, store=self.store)

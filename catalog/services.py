@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Member
 from catalog.models import Product, Review, ScanEvent, ShelfLabel, Store, StoreOffer
+from catalog.selectors import bump_content_version
 from omostore.errors import DomainError, Forbidden
 
 logger = logging.getLogger(__name__)
@@ -170,12 +171,14 @@ def write_review(
             raise Forbidden("This review was hidden by a moderator and can no longer be edited.")
         review.rating, review.title, review.text = rating, title, text
         review.save(update_fields=["rating", "title", "text", "updated_at"])
+        transaction.on_commit(lambda: bump_content_version(product_ids=[product.pk]))
         return review, False
     try:
         with transaction.atomic():
             review = Review.objects.create(
                 product=product, member_id=member_id, rating=rating, title=title, text=text
             )
+        transaction.on_commit(lambda: bump_content_version(product_ids=[product.pk]))
     except IntegrityError:  # the same member's other tab got there first
         return write_review(
             product=product, member_id=member_id, rating=rating, title=title, text=text
@@ -186,16 +189,21 @@ def write_review(
 def moderate_reviews(*, review_ids: Iterable[int], status: str, moderator_id: int) -> int:
     if status not in Review.Status.values:
         raise InvalidReview(f"unknown review status {status!r}")
-    return Review.objects.filter(pk__in=list(review_ids)).update(
-        status=status, moderated_by_id=moderator_id, updated_at=timezone.now()
-    )
+    reviews = Review.objects.filter(pk__in=list(review_ids))
+    product_ids = list(reviews.values_list("product_id", flat=True))
+    changed = reviews.update(status=status, moderated_by_id=moderator_id, updated_at=timezone.now())
+    bump_content_version(product_ids=product_ids)
+    return changed
 
 
 def mark_verified_purchase(*, product_id: int, member_id: int) -> int:
     """Called by orders when a member has bought the product, in any channel."""
-    return Review.objects.filter(product_id=product_id, member_id=member_id).update(
+    changed = Review.objects.filter(product_id=product_id, member_id=member_id).update(
         verified_purchase=True
     )
+    if changed:
+        transaction.on_commit(lambda: bump_content_version(product_ids=[product_id]))
+    return changed
 
 
 # --- Shelf labels ---------------------------------------------------------------------------------

@@ -62,7 +62,6 @@ def current_member_id(request) -> int | None:
 
 def _product_context(request, *, offer: StoreOffer, member_id: int | None) -> dict:
     product = offer.product
-    reviews, has_more = selectors.review_page(product=product, page=1)
     markdown = offer.markdown_active()
     return {
         "store": offer.store,
@@ -72,11 +71,11 @@ def _product_context(request, *, offer: StoreOffer, member_id: int | None) -> di
         "regular_price": Money(offer.price, offer.store.currency) if markdown else None,
         "markdown": markdown,
         "stock_state": selectors.stock_state(offer),
-        "rating": selectors.rating_summary(product=product),
-        "reviews": reviews,
-        "reviews_more": has_more,
+        # Read lazily: a cached fragment of the page runs none of its queries.
+        "content": selectors.ProductContent(product=product, store=offer.store),
+        "content_version": selectors.content_version(product_id=product.pk),
+        "content_ttl": selectors.CONTENT_TTL,
         "my_review": selectors.member_review(product=product, member_id=member_id),
-        "recipes": selectors.recipes_using(product=product, store=offer.store),
         "is_member": member_id is not None,
     }
 

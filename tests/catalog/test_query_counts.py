@@ -57,7 +57,9 @@ def test_queries_do_not_grow_with_reviews_and_recipes(client, store, kind, who):
     client = as_who(client, who)
     quiet, busy = quiet_label(store), busy_label(store)
     path = PATHS[kind]
-    client.get(path(quiet.code))  # a first visit: both measured requests carry the device cookie
+    # a first visit elsewhere: both measured requests carry the device cookie, and neither finds
+    # its product's content in the cache
+    client.get(path(quiet_label(store).code))
 
     # when each is opened
     quiet_count = queries_of(client, path(quiet.code))
@@ -83,3 +85,34 @@ def test_queries_do_not_grow_from_one_review_and_recipe_to_many(client, store, k
 
     # then opening either runs the same number of queries
     assert queries_of(client, path(busy.code)) == queries_of(client, path(one.code))
+
+
+@pytest.mark.parametrize("kind", ["page", "api"])
+def test_a_second_visit_reads_the_content_from_the_cache(client, store, kind):
+    # given a busy product seen once
+    busy = busy_label(store)
+    path = PATHS[kind]
+    first = queries_of(client, path(busy.code))
+
+    # when it is seen again
+    again = queries_of(client, path(busy.code))
+
+    # then only the label (with its live price and stock) is read from the database
+    assert again == 1 < first
+
+
+def test_a_new_review_shows_at_once_despite_the_cache(
+    client, store, django_capture_on_commit_callbacks
+):
+    from catalog import services
+
+    label = busy_label(store)
+    client.get(label_path(label.code))  # the content is cached now
+    member = factories.make_member()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.write_review(
+            product=label.offer.product, member_id=member.pk, rating=5, title="Brand new"
+        )
+
+    assert "Brand new" in client.get(label_path(label.code)).content.decode()
