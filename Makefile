@@ -29,5 +29,10 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install --quiet --editable '.[test]'
 	touch $@ $(VENV)/.installed-run
 
+bench: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet --editable '.[test,bench]'
+	$(BIN)/python bench/scan.py
+	$(BIN)/python bench/checkout.py
+
 clean:
 	rm -rf $(VENV) var/static
