@@ -43,7 +43,7 @@ _DEMO_JAN_PREFIX = "4591234"
 
 
 class DemoRefusedInProduction(Exception):
-    pass
+    """The demo store's published log-ins must never exist in production."""
 
 
 def demo_barcode(sku: str, zone: str) -> str:

@@ -184,7 +184,9 @@ def _test_database_url() -> str:
     if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"  # an absolute path: four slashes
     if connection.vendor != "postgresql":
-        raise NotImplementedError(f"no ASGI test server for {connection.vendor}")
+        raise RuntimeError(
+            f"the browser tests run on SQLite or PostgreSQL, not {connection.vendor}"
+        )
     user = quote(db.get("USER") or "", safe="")
     password = quote(db.get("PASSWORD") or "", safe="")
     credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")

@@ -1,5 +1,7 @@
 """Websocket round trips through the real ASGI stack and the real Redis channel layer."""
 
+import contextlib
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -48,14 +50,11 @@ def _publish_committed(store, payload):
 @database_sync_to_async
 def _publish_rolled_back(store, payload):
     class Abort(Exception):
-        pass
+        """Rolls the transaction back."""
 
-    try:
-        with transaction.atomic():
-            realtime.publish(realtime.group_name("store", store.pk), "store.notice", payload)
-            raise Abort
-    except Abort:
-        pass
+    with contextlib.suppress(Abort), transaction.atomic():
+        realtime.publish(realtime.group_name("store", store.pk), "store.notice", payload)
+        raise Abort
 
 
 async def test_staff_get_a_snapshot_then_only_committed_events_in_sequence():
