@@ -94,7 +94,7 @@ class StripeStub:
                 self.wfile.write(data)
 
             def log_message(self, *args) -> None:
-                pass
+                """Silent: http.server would print every stub request into the test output."""
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
