@@ -1,8 +1,8 @@
-import secrets
-
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+
+from omostore.codes import random_code
 
 
 class UserManager(BaseUserManager):
@@ -47,8 +47,7 @@ class User(AbstractUser):
 
 def new_member_code() -> str:
     # Shown as the member QR at a register: unguessable, and unambiguous when read aloud.
-    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-    return "M" + "".join(secrets.choice(alphabet) for _ in range(11))
+    return "M" + random_code(11)
 
 
 class Member(models.Model):

@@ -1,6 +1,6 @@
 from collections.abc import Iterable
 
-from accounts.models import StaffRole, User
+from accounts.models import Member, StaffRole, User
 
 
 def has_store_role(*, user: User, store_id: int, roles: Iterable[str]) -> bool:
@@ -24,3 +24,10 @@ def user_with_roles(*, user_id: int) -> User:
     return (
         User.objects.select_related("member").prefetch_related("staff_roles__store").get(pk=user_id)
     )
+
+
+def member_for(*, user) -> Member | None:
+    """The user's member profile, or None for anonymous users and staff without one."""
+    if user is None or not user.is_authenticated:
+        return None
+    return getattr(user, "member", None)  # one query the first time; cached on the user

@@ -60,14 +60,10 @@ class OfferOutputSerializer(serializers.Serializer):
     def get_regular_price(self, offer) -> dict | None:
         if not offer.markdown_active():
             return None
-        return _money(offer.price, offer.store.currency)
+        return Money(offer.price, offer.store.currency).as_dict()
 
     def get_stock_state(self, offer) -> str:
         return selectors.stock_state(offer)
-
-
-def _money(amount: int, currency: str) -> dict:
-    return Money(amount, currency).as_dict()
 
 
 class StoreListApi(APIView):
@@ -175,8 +171,8 @@ def _markdown(offer: StoreOffer) -> dict | None:
     if not offer.markdown_active():
         return None
     return {
-        "price": _money(offer.markdown_price, offer.store.currency),
-        "regular_price": _money(offer.price, offer.store.currency),
+        "price": Money(offer.markdown_price, offer.store.currency).as_dict(),
+        "regular_price": Money(offer.price, offer.store.currency).as_dict(),
         "ends_at": offer.markdown_ends_at,
     }
 

@@ -1,10 +1,9 @@
-import secrets
-
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from omostore.codes import random_code
 from omostore.money import CURRENCIES, Money
 
 currency_choices = [(code, code) for code in CURRENCIES]
@@ -154,9 +153,8 @@ class StoreOffer(models.Model):
 
 def new_label_code() -> str:
     # 10 characters of a 31-letter alphabet: ~8e14 codes, unguessable by walking the space, and
-    # short enough to type from the label. No 0/O, 1/I/L to misread.
-    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-    return "".join(secrets.choice(alphabet) for _ in range(10))
+    # short enough to type from the label.
+    return random_code(10)
 
 
 class ShelfLabel(models.Model):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import uuid
@@ -10,7 +9,6 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import redis
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -21,6 +19,7 @@ from accounts.models import Member
 from catalog.models import Product, Review, ScanEvent, ShelfLabel, Store, StoreOffer
 from catalog.selectors import bump_content_version
 from omostore.errors import DomainError, Forbidden
+from omostore.redis_client import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -31,16 +30,6 @@ SCAN_FLUSH_BATCH = 500
 
 class InvalidReview(DomainError):
     code = "invalid_review"
-
-
-@functools.cache
-def _client(url: str) -> redis.Redis:
-    # One client (and so one connection pool) per process and URL: a scan costs one RPUSH.
-    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-
-
-def _redis() -> redis.Redis:
-    return _client(settings.REDIS_URL)
 
 
 # --- Scans ----------------------------------------------------------------------------------------
@@ -73,7 +62,7 @@ def record_scan(
         "scanned_at": (at or timezone.now()).isoformat(),
     }
     try:
-        _redis().rpush(SCAN_BUFFER_KEY, json.dumps(event))
+        redis_client().rpush(SCAN_BUFFER_KEY, json.dumps(event))
     except redis.RedisError:
         logger.warning("scan buffer unavailable; writing the scan directly")
         _write_scan_events([event])
@@ -127,7 +116,7 @@ def flush_scan_buffer(*, batch_size: int = SCAN_FLUSH_BATCH) -> int:
     Events are read, written, and only then trimmed from the buffer, under a Redis lock so two
     flushes never trim each other's batch. Returns how many events were written.
     """
-    client = _redis()
+    client = redis_client()
     written = 0
     with client.lock(SCAN_FLUSH_LOCK_KEY, timeout=60, blocking_timeout=0.5) as acquired:
         if not acquired:
@@ -196,13 +185,17 @@ def moderate_reviews(*, review_ids: Iterable[int], status: str, moderator_id: in
     return changed
 
 
-def mark_verified_purchase(*, product_id: int, member_id: int) -> int:
-    """Called by orders when a member has bought the product, in any channel."""
-    changed = Review.objects.filter(product_id=product_id, member_id=member_id).update(
-        verified_purchase=True
+def mark_verified_purchases(*, product_ids: Iterable[int], member_id: int) -> int:
+    """Called by orders when a member has bought the products, in any channel: one UPDATE for
+    the whole order."""
+    reviews = Review.objects.filter(
+        product_id__in=list(product_ids), member_id=member_id, verified_purchase=False
     )
-    if changed:
-        transaction.on_commit(lambda: bump_content_version(product_ids=[product_id]))
+    reviewed = list(reviews.values_list("product_id", flat=True))
+    if not reviewed:
+        return 0
+    changed = reviews.update(verified_purchase=True)
+    transaction.on_commit(lambda: bump_content_version(product_ids=reviewed))
     return changed
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.selectors import member_for
 from catalog import selectors, services
 from catalog.models import Product, ScanEvent, Store, StoreOffer
 from omostore.errors import DomainError, Forbidden
@@ -54,9 +55,7 @@ def remember_device(request, response):
 
 
 def current_member_id(request) -> int | None:
-    if not request.user.is_authenticated:
-        return None
-    member = getattr(request.user, "member", None)  # one query; None for staff without one
+    member = member_for(user=request.user)
     return member.pk if member else None
 
 

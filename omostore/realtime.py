@@ -8,16 +8,15 @@ back, and losing a message never loses work: the database stays the source of tr
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any
 
-import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+
+from omostore.redis_client import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -29,25 +28,15 @@ def group_name(kind: str, key: object) -> str:
     return f"{kind}.{key}"
 
 
-@functools.cache
-def _client(url: str) -> redis.Redis:
-    # One client (and so one connection pool) per process and URL, not a connection per event.
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-
-
-def _redis() -> redis.Redis:
-    return _client(settings.REDIS_URL)
-
-
 def current_sequence(group: str) -> int:
     """The number of the last event sent to `group` (0 before the first)."""
-    value = _redis().get(_SEQUENCE_KEY.format(group=group))
+    value = redis_client().get(_SEQUENCE_KEY.format(group=group))
     return int(value) if value is not None else 0
 
 
 def send_now(group: str, event_type: str, payload: dict[str, Any]) -> int:
     """Number and send one event at once. Prefer `publish`, which waits for the commit."""
-    sequence = int(_redis().incr(_SEQUENCE_KEY.format(group=group)))
+    sequence = int(redis_client().incr(_SEQUENCE_KEY.format(group=group)))
     message = {
         "type": "realtime.event",
         "event": event_type,

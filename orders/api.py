@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import Role
-from accounts.selectors import has_store_role
+from accounts.selectors import has_store_role, member_for
 from catalog.selectors import store_by_code
 from omostore.errors import DomainError, Forbidden, NotFound
 from omostore.money import Money
@@ -26,13 +26,8 @@ from payments.api import PaymentSerializer
 from payments.models import PaymentMethod
 
 
-def _member(request):
-    member = getattr(request.user, "member", None) if request.user.is_authenticated else None
-    return member
-
-
 def _require_member(request):
-    member = _member(request)
+    member = member_for(user=request.user)
     if member is None:
         raise Forbidden("Only members can do this.")
     return member
@@ -48,7 +43,7 @@ def _store(code: str | None):
 def _cart(request, store, *, create: bool):
     """The member's cart of this store, or the anonymous shopper's cart from its cookie. Reads
     (create=False) take no lock and insert nothing."""
-    member = _member(request)
+    member = member_for(user=request.user)
     if member is not None and not create:
         return selectors.member_cart(member=member, store=store)
     if member is not None:
@@ -192,11 +187,11 @@ class OrderOutputSerializer(serializers.Serializer):
 
         @extend_schema_field(MoneySerializer)
         def get_unit_price(self, line) -> dict:
-            return _money(line.unit_price, line.order.currency)
+            return Money(line.unit_price, line.order.currency).as_dict()
 
         @extend_schema_field(MoneySerializer)
         def get_line_total(self, line) -> dict:
-            return _money(line.line_total, line.order.currency)
+            return Money(line.line_total, line.order.currency).as_dict()
 
     number = serializers.CharField()
     store = serializers.CharField(source="store.code")
@@ -213,7 +208,7 @@ class OrderOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(MoneySerializer)
     def get_total(self, order) -> dict:
-        return _money(order.total, order.currency)
+        return Money(order.total, order.currency).as_dict()
 
     def get_delivery(self, order) -> dict | None:
         if order.channel != Channel.DELIVERY:
@@ -224,10 +219,6 @@ class OrderOutputSerializer(serializers.Serializer):
             "longitude": float(order.delivery_longitude),
             "distance_m": order.delivery_distance_m,
         }
-
-
-def _money(amount: int, currency: str) -> dict:
-    return Money(amount, currency).as_dict()
 
 
 class OrderWithPaymentSerializer(OrderOutputSerializer):
@@ -279,8 +270,6 @@ class CheckoutApi(APIView):
         if not key or len(key) > 120:
             raise DomainError("Send an Idempotency-Key header (at most 120 characters).")
         data = _valid(self.InputSerializer, request.data)
-        if data["channel"] == Channel.DELIVERY and not data.get("delivery"):
-            raise DomainError("A delivery needs `delivery` with address, latitude and longitude.")
         enforce_rate_limit(
             key=f"checkout:{member.pk}", limit=20, window_seconds=60, action="checkouts"
         )

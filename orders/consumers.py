@@ -1,7 +1,7 @@
 from typing import Any
 
 from accounts.roles import FLOOR_ROLES
-from accounts.selectors import has_store_role
+from accounts.selectors import has_store_role, member_for
 from omostore.consumers import RealtimeConsumer
 from orders.models import Order
 from orders.selectors import order_snapshot
@@ -17,7 +17,7 @@ class OrderConsumer(RealtimeConsumer):
         order = Order.objects.filter(number=number).select_related("member").first()
         if order is None:
             return None
-        owner = getattr(user, "member", None) is not None and order.member.user_id == user.pk
+        owner = member_for(user=user) is not None and order.member.user_id == user.pk
         if not owner and not has_store_role(user=user, store_id=order.store_id, roles=FLOOR_ROLES):
             return None
         self.order_id = order.pk

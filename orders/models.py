@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from omostore.codes import random_code
 from omostore.money import CURRENCIES, Money
 
 currency_choices = [(code, code) for code in CURRENCIES]
@@ -83,9 +84,8 @@ class CartLine(models.Model):
 
 
 def new_order_number() -> str:
-    # Human-friendly: read over a counter or a phone, no 0/O or 1/I/L.
-    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(2))
+    # Human-friendly: read over a counter or a phone.
+    return f"{random_code(4)}-{random_code(4)}"
 
 
 class Order(models.Model):

@@ -1,5 +1,6 @@
 """What orders does when other apps announce something."""
 
+from accounts.selectors import member_for
 from orders import services
 from orders.models import Cart
 
@@ -17,7 +18,7 @@ def on_payment_failed(sender, *, payment, **kwargs) -> None:
 def on_user_logged_in(sender, *, request, user, **kwargs) -> None:
     """The cart filled before logging in joins the member's cart of that store."""
     token = request.COOKIES.get(CART_COOKIE) if request is not None else None
-    member = getattr(user, "member", None)
+    member = member_for(user=user)
     if not token or member is None:
         return
     anonymous = Cart.objects.filter(token=token, member__isnull=True).first()

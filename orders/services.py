@@ -495,8 +495,10 @@ def _mark_paid(*, order: Order, payment: Payment) -> None:
         fields.append("stock_reserved")
     Order.objects.filter(pk=order.pk).update(**{field: getattr(order, field) for field in fields})
     set_status(order=order, to_status=OrderStatus.PAID, note=f"paid by {payment.method}")
-    for product_id in order.lines.values_list("offer__product_id", flat=True):
-        catalog_services.mark_verified_purchase(product_id=product_id, member_id=order.member_id)
+    catalog_services.mark_verified_purchases(
+        product_ids=order.lines.values_list("offer__product_id", flat=True),
+        member_id=order.member_id,
+    )
 
 
 def record_payment_failure(*, payment: Payment) -> None:

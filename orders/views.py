@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.roles import Role
-from accounts.selectors import has_store_role, store_ids_for
+from accounts.selectors import has_store_role, member_for, store_ids_for
 from catalog import selectors as catalog_selectors
 from catalog.labels import qr_svg
 from catalog.models import Store
@@ -56,13 +56,6 @@ CHANNEL_LABELS = {
 }
 
 
-def _member(request):
-    """The signed-in user's member profile, or None (anonymous, or staff without one)."""
-    if not request.user.is_authenticated:
-        return None
-    return getattr(request.user, "member", None)
-
-
 def _store(request, stores: list[Store] | None = None) -> Store:
     """`?store=<code>`, else the only (or first) active store; 404 for an unknown code.
     `stores`, when the page lists the active stores anyway, saves a query."""
@@ -84,7 +77,7 @@ def _store(request, stores: list[Store] | None = None) -> Store:
 
 def _cart(request, store):
     """The same cart the API shows: the member's, or the anonymous shopper's from the cookie."""
-    member = _member(request)
+    member = member_for(user=request.user)
     if member is not None:
         return selectors.member_cart(member=member, store=store)
     return services.anonymous_cart(
@@ -123,7 +116,7 @@ def cart_page(request):
             "store": store,
             "cart": cart,
             "stores": stores,
-            "is_member": _member(request) is not None,
+            "is_member": member_for(user=request.user) is not None,
         },
     )
 
@@ -134,7 +127,7 @@ def checkout_page(request):
     """`/checkout/?store=<code>`: channel, delivery location and payment method (members)."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    member = _member(request)
+    member = member_for(user=request.user)
     if member is None:
         raise PermissionDenied("Only members can check out.")
     store = _store(request)
@@ -169,7 +162,7 @@ def checkout_page(request):
 @login_required
 def order_history(request):
     """`/orders/`: every order of the member, all channels, newest first."""
-    member = _member(request)
+    member = member_for(user=request.user)
     if member is None:  # staff without a member profile: an empty history, not an error
         return render(request, "orders/history.html", {"page": None})
     page = Paginator(selectors.member_orders(member=member), ORDERS_PER_PAGE).get_page(
@@ -185,7 +178,7 @@ def order_history(request):
 @login_required
 def order_page(request, number: str):
     """`/orders/<number>/`: receipt, status and a timeline that follows the order live."""
-    member = _member(request)
+    member = member_for(user=request.user)
     order = selectors.member_order(member=member, number=number) if member else None
     if order is None:
         raise Http404("No such order.")
@@ -232,7 +225,7 @@ def exit_pass_svg(request, number: str):
 
     The code itself travels in the `X-Exit-Pass-Code` header (and its expiry in
     `X-Exit-Pass-Expires`), so the page can show the text under the picture it just loaded."""
-    member = _member(request)
+    member = member_for(user=request.user)
     order = selectors.member_order(member=member, number=number) if member else None
     if order is None:
         raise Http404("No such order.")

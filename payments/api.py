@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Member
+from accounts.selectors import member_for
 from omostore.errors import DomainError, NotFound
 from omostore.money import Money
 from omostore.ratelimit import enforce_rate_limit
@@ -62,7 +63,7 @@ class IdempotencyKeyRequired(DomainError):
 
 
 def _member(request) -> Member:
-    member = getattr(request.user, "member", None)
+    member = member_for(user=request.user)
     if member is None:
         raise NotFound("Only members have a wallet and payments.")
     return member

@@ -160,8 +160,9 @@ def _no_stale_scans():
     """Scan events are buffered under one Redis key for the whole process: start each browser
     test with an empty buffer, so a flush writes only this test's scans."""
     from catalog import services
+    from omostore.redis_client import redis_client
 
-    services._redis().delete(services.SCAN_BUFFER_KEY)
+    redis_client().delete(services.SCAN_BUFFER_KEY)
 
 
 # --- A real ASGI server (HTTP and websockets) -----------------------------------------------------
