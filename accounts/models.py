@@ -56,33 +56,9 @@ class Member(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="member")
     member_code = models.CharField(max_length=12, unique=True, default=new_member_code)
     home_store = models.ForeignKey(
-        "catalog.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "stores.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     joined_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"{self.member_code} ({self.user.email})"
-
-
-class StaffRole(models.Model):
-    """What one person may do in one store. A person may hold several roles in several stores."""
-
-    class Role(models.TextChoices):
-        MANAGER = "manager", "Manager"
-        PICKER = "picker", "Picker"
-        PACKER = "packer", "Packer"
-        EXIT = "exit", "Exit / register"
-        RIDER = "rider", "Rider"
-
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_roles")
-    store = models.ForeignKey("catalog.Store", on_delete=models.CASCADE, related_name="staff_roles")
-    role = models.CharField(max_length=16, choices=Role.choices)
-    granted_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "store", "role"], name="staff_role_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} · {self.get_role_display()} @ {self.store_id}"

@@ -190,9 +190,10 @@ def prepare_data(config: dict) -> dict:
     from rest_framework.authtoken.models import Token
 
     from accounts.models import Member, User
-    from catalog.models import Store, StoreOffer
+    from catalog.models import StoreOffer
     from omostore.demo import DEMO_STORE_CODE
     from payments import services as payment_services
+    from stores.models import Store
 
     store = Store.objects.get(code=DEMO_STORE_CODE)
     candidates = list(

@@ -1,6 +1,8 @@
 """Manager screens: catalogue, prices and markdowns, shelf labels, reviews, scans.
 
-Managers see and change only their own stores' rows; superusers see everything.
+Managers see and change only their own stores' rows (`stores.admin_scoping`); superusers see
+everything. Products, categories and recipes are the chain's shared catalogue: a manager sees
+the products their stores sell (or that no store sells yet) and never another store's offers.
 """
 
 from django import forms
@@ -11,8 +13,6 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
-from accounts.models import StaffRole
-from accounts.selectors import store_ids_for
 from catalog import labels, services
 from catalog.models import (
     Category,
@@ -22,41 +22,15 @@ from catalog.models import (
     Review,
     ScanEvent,
     ShelfLabel,
-    Store,
     StoreOffer,
 )
 from catalog.selectors import LOW_STOCK_AT, LOW_STOCK_GRAMS_AT, stock_state
-
-
-class StoreScopedAdmin(admin.ModelAdmin):
-    """Limits a manager to the stores they manage; `store_path` points from the row to Store."""
-
-    store_path = "store"
-
-    def managed_store_ids(self, request) -> list[int] | None:
-        if request.user.is_superuser:
-            return None
-        return store_ids_for(user=request.user, roles=[StaffRole.Role.MANAGER])
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        store_ids = self.managed_store_ids(request)
-        if store_ids is None:
-            return queryset
-        return queryset.filter(**{f"{self.store_path}__in": store_ids})
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        store_ids = self.managed_store_ids(request)
-        if db_field.related_model is Store and store_ids is not None:
-            kwargs["queryset"] = Store.objects.filter(pk__in=store_ids)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-@admin.register(Store)
-class StoreAdmin(StoreScopedAdmin):
-    store_path = "pk"
-    list_display = ["code", "name", "currency", "delivery_radius_m", "opens_at", "closes_at"]
-    search_fields = ["code", "name", "name_ja"]
+from stores.admin_scoping import (
+    ScopedForeignKeysMixin,
+    StoreScopedAdmin,
+    StoreScopedMixin,
+    managed_store_ids,
+)
 
 
 @admin.register(Category)
@@ -90,7 +64,7 @@ class StockStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class StoreOfferInline(admin.TabularInline):
+class StoreOfferInline(StoreScopedMixin, admin.TabularInline):
     model = StoreOffer
     extra = 0
     fields = [
@@ -107,21 +81,29 @@ class StoreOfferInline(admin.TabularInline):
     readonly_fields = ["stock_reserved"]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("store")
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(
-            store_id__in=store_ids_for(user=request.user, roles=[StaffRole.Role.MANAGER])
-        )
+        return super().get_queryset(request).select_related("store")
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(StoreScopedAdmin):
+    store_path = "offers__store"
     list_display = ["sku", "name_en", "name_ja", "zone", "category", "barcode"]
     list_filter = ["zone", "category"]
     search_fields = ["sku", "barcode", "name_en", "name_ja"]
     list_select_related = ["category"]
     inlines = [StoreOfferInline]
+
+    def scope_queryset(self, request, queryset):
+        """The products the manager's stores sell, and those no store sells yet (a manager may
+        have just added one)."""
+        store_ids = managed_store_ids(request)
+        if store_ids is None:
+            return queryset
+        in_scope = Product.objects.filter(Q(offers__store__in=store_ids) | Q(offers=None))
+        return queryset.filter(pk__in=in_scope.values("pk"))
+
+    def save_model(self, request, obj, form, change):
+        admin.ModelAdmin.save_model(self, request, obj, form, change)  # a shared row: no store
 
 
 def print_labels(request, offers):
@@ -258,21 +240,30 @@ class ShelfLabelAdmin(StoreScopedAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(StoreScopedAdmin):
+    """Reviews of the products the manager's stores sell, with the member's code, not their
+    email."""
+
+    store_path = "product__offers__store"
     list_display = [
         "product",
         "rating",
         "title",
-        "member",
+        "member_code",
         "verified_purchase",
         "status",
         "created_at",
     ]
     list_filter = ["status", "rating", "verified_purchase"]
-    search_fields = ["product__sku", "product__name_en", "title", "text", "member__user__email"]
-    list_select_related = ["product", "member__user"]
-    readonly_fields = ["product", "member", "rating", "title", "text", "created_at", "updated_at"]
+    search_fields = ["product__sku", "product__name_en", "title", "text", "member__member_code"]
+    list_select_related = ["product", "member"]
+    fields = ["product", "member_code", "rating", "title", "text", "status", "created_at"]
+    readonly_fields = ["product", "member_code", "rating", "title", "text", "created_at"]
     actions = ["hide", "publish"]
+
+    @admin.display(description="member")
+    def member_code(self, review):
+        return review.member.member_code
 
     @admin.action(description="Hide the selected reviews")
     def hide(self, request, queryset):
@@ -293,14 +284,14 @@ class ReviewAdmin(admin.ModelAdmin):
         self.message_user(request, f"Published {n} reviews.")
 
 
-class RecipeIngredientInline(admin.TabularInline):
+class RecipeIngredientInline(ScopedForeignKeysMixin, admin.TabularInline):
     model = RecipeIngredient
     extra = 1
     raw_id_fields = ["product"]
 
 
 @admin.register(Recipe)
-class RecipeAdmin(admin.ModelAdmin):
+class RecipeAdmin(ScopedForeignKeysMixin, admin.ModelAdmin):
     list_display = ["title_en", "title_ja", "minutes", "servings", "is_published"]
     search_fields = ["title_en", "title_ja", "slug"]
     prepopulated_fields = {"slug": ["title_en"]}
@@ -309,11 +300,17 @@ class RecipeAdmin(admin.ModelAdmin):
 
 @admin.register(ScanEvent)
 class ScanEventAdmin(StoreScopedAdmin):
-    list_display = ["scanned_at", "store", "product", "label", "source", "member", "device_id"]
+    list_display = ["scanned_at", "store", "product", "label", "source", "member_code"]
     list_filter = ["store", "source", "product__zone"]
     search_fields = ["product__sku", "product__name_en", "label__code", "member__member_code"]
     list_select_related = ["store", "product", "label", "member"]
     date_hierarchy = "scanned_at"
+    exclude = ["member", "device_id"]
+    readonly_fields = ["member_code"]
+
+    @admin.display(description="member")
+    def member_code(self, scan):
+        return scan.member.member_code if scan.member_id else "—"
 
     def has_add_permission(self, request):
         return False

@@ -16,6 +16,7 @@ from omostore.errors import DomainError, Forbidden, NotFound
 from omostore.money import Money
 from omostore.ratelimit import enforce_rate_limit
 from omostore.serializers import MoneySerializer
+from stores import selectors as store_selectors
 
 
 def _localized(obj, field: str) -> dict:
@@ -84,7 +85,7 @@ class StoreListApi(APIView):
 
     @extend_schema(responses=OutputSerializer(many=True), auth=[])
     def get(self, request):
-        return Response(self.OutputSerializer(selectors.active_stores(), many=True).data)
+        return Response(self.OutputSerializer(store_selectors.active_stores(), many=True).data)
 
 
 class ScanApi(APIView):
@@ -135,7 +136,7 @@ class ScanApi(APIView):
     def get(self, request, code: str):
         store = None
         if request.query_params.get("store"):
-            store = selectors.store_by_code(code=request.query_params["store"])
+            store = store_selectors.store_by_code(code=request.query_params["store"])
             if store is None:
                 raise NotFound("Unknown store.")
         label = selectors.label_by_code(code=code, store=store)
@@ -249,7 +250,7 @@ class ProductSearchApi(APIView):
         parameters=[InputSerializer], responses=OfferOutputSerializer(many=True), auth=[]
     )
     def get(self, request, store_code: str):
-        store = selectors.store_by_code(code=store_code)
+        store = store_selectors.store_by_code(code=store_code)
         if store is None:
             raise NotFound("Unknown store.")
         params = self.InputSerializer(data=request.query_params)

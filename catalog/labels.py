@@ -6,7 +6,8 @@ import qrcode
 import qrcode.image.svg
 from django.utils.safestring import SafeString, mark_safe
 
-from catalog.models import ShelfLabel, Store
+from catalog.models import ShelfLabel
+from stores.models import Store
 
 
 def label_url(*, label: ShelfLabel, store: Store, fallback_base_url: str) -> str:

@@ -4,43 +4,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from omostore.codes import random_code
-from omostore.money import CURRENCIES, Money
-
-currency_choices = [(code, code) for code in CURRENCIES]
-
-
-class Store(models.Model):
-    code = models.SlugField(max_length=32, unique=True)
-    name = models.CharField(max_length=120)
-    name_ja = models.CharField(max_length=120, blank=True)
-    address = models.CharField(max_length=255)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6)
-    time_zone = models.CharField(max_length=64, default="Asia/Tokyo")
-    currency = models.CharField(max_length=3, choices=currency_choices, default="JPY")
-    delivery_radius_m = models.PositiveIntegerField(default=3000)
-    opens_at = models.TimeField(
-        help_text="Local time the store opens (store's time zone); the same as the closing "
-        "time means open around the clock."
-    )
-    closes_at = models.TimeField(help_text="Local time the store closes (store's time zone).")
-    public_base_url = models.URLField(
-        blank=True, help_text="Origin that shelf QR codes point at, e.g. https://shop.example.jp"
-    )
-    is_active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["code"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(latitude__gte=-90, latitude__lte=90)
-                & Q(longitude__gte=-180, longitude__lte=180),
-                name="store_location_valid",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.name
+from omostore.money import Money
+from stores.models import Store
 
 
 class Category(models.Model):

@@ -9,27 +9,12 @@ from functools import cached_property
 from django.core.cache import cache
 from django.db.models import Avg, Count, Q, QuerySet
 
-from catalog.models import (
-    Product,
-    Recipe,
-    RecipeIngredient,
-    Review,
-    ShelfLabel,
-    Store,
-    StoreOffer,
-)
+from catalog.models import Product, Recipe, RecipeIngredient, Review, ShelfLabel, StoreOffer
+from stores.models import Store
 
 REVIEWS_PER_PAGE = 5
 LOW_STOCK_AT = 5
 LOW_STOCK_GRAMS_AT = 500  # products sold by weight count their stock in grams
-
-
-def store_by_code(*, code: str) -> Store | None:
-    return Store.objects.filter(code=code, is_active=True).first()
-
-
-def active_stores() -> QuerySet[Store]:
-    return Store.objects.filter(is_active=True).order_by("code")
 
 
 def stock_state(offer: StoreOffer) -> str:

@@ -16,10 +16,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.models import Member
-from catalog.models import Product, Review, ScanEvent, ShelfLabel, Store, StoreOffer
+from catalog.models import Product, Review, ScanEvent, ShelfLabel, StoreOffer
 from catalog.selectors import bump_content_version
 from omostore.errors import DomainError, Forbidden
 from omostore.redis_client import redis_client
+from stores.models import Store
 
 logger = logging.getLogger(__name__)
 

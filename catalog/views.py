@@ -21,10 +21,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.selectors import member_for
 from catalog import selectors, services
-from catalog.models import Product, ScanEvent, Store, StoreOffer
+from catalog.models import Product, ScanEvent, StoreOffer
 from omostore.errors import DomainError, Forbidden
 from omostore.money import Money
 from omostore.ratelimit import enforce_rate_limit
+from stores import selectors as store_selectors
+from stores.models import Store
 
 DEVICE_COOKIE = "omo_device"
 SOURCES = {"scanner": ScanEvent.Source.IN_APP, "typed": ScanEvent.Source.TYPED}
@@ -105,7 +107,7 @@ def label_page(request, code: str):
     """`/s/<code>`: what every shelf QR code opens, with or without the app installed."""
     store = None
     if request.GET.get("store"):
-        store = selectors.store_by_code(code=request.GET["store"])
+        store = store_selectors.store_by_code(code=request.GET["store"])
         if store is None:
             return label_not_found(request, code)
     label = selectors.label_by_code(code=code, store=store)
@@ -115,7 +117,7 @@ def label_page(request, code: str):
 
 
 def label_not_found(request, code: str):
-    stores = list(selectors.active_stores())
+    stores = list(store_selectors.active_stores())
     return render(
         request,
         "catalog/label_not_found.html",
@@ -202,7 +204,7 @@ def post_review(request, store_code: str, sku: str):
 
 @require_GET
 def search(request):
-    stores = list(selectors.active_stores())
+    stores = list(store_selectors.active_stores())
     store = next((s for s in stores if s.code == request.GET.get("store")), None)
     if store is None and stores:
         store = stores[0]
@@ -227,7 +229,7 @@ def search(request):
 
 @require_GET
 def scanner(request):
-    stores = list(selectors.active_stores())
+    stores = list(store_selectors.active_stores())
     current = next((s for s in stores if s.code == request.GET.get("store")), None)
     return render(
         request,

@@ -1,10 +1,9 @@
 from typing import Any
 
-from accounts.roles import FLOOR_ROLES
-from accounts.selectors import has_store_role
-from catalog.selectors import store_by_code
 from omostore.consumers import RealtimeConsumer
 from omostore.realtime import group_name
+from stores.roles import FLOOR_ROLES
+from stores.selectors import has_store_role, store_by_code
 
 
 def store_feed_group(store_id: int) -> str:

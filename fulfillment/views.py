@@ -2,10 +2,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 
-from accounts.models import StaffRole
-from accounts.roles import FLOOR_ROLES
-from accounts.selectors import has_store_role, store_ids_for
-from catalog.models import Store
+from stores.models import StaffRole, Store
+from stores.roles import FLOOR_ROLES
+from stores.selectors import has_store_role, store_ids_for
 
 
 @login_required

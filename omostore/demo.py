@@ -13,21 +13,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 
-from accounts.models import Member, StaffRole, User
-from accounts.services import grant_store_role
+from accounts.models import Member, User
 from catalog import demo_content, demo_data
 from catalog.barcodes import make_jan
-from catalog.models import (
-    Category,
-    Product,
-    Recipe,
-    RecipeIngredient,
-    Review,
-    Store,
-    StoreOffer,
-)
+from catalog.models import Category, Product, Recipe, RecipeIngredient, Review, StoreOffer
 from catalog.services import labels_for_offers
 from payments import services as payment_services
+from stores.models import StaffRole, Store
+from stores.services import grant_store_role
 
 DEMO_PASSWORD = "omostore-demo"  # noqa: S105 (published demo log-in, refused in production)
 DEMO_STORE_CODE = "tokyo-nihonbashi"
@@ -138,13 +131,13 @@ def _load_accounts(store: Store) -> None:
     member, _ = Member.objects.get_or_create(user=shopper, defaults={"home_store": store})
     _top_up_wallet(member)
     picker = _demo_user("picker@example.com", display_name="Kenta Ito")
-    grant_store_role(user=picker, store_id=store.pk, role=StaffRole.Role.PICKER)
-    grant_store_role(user=picker, store_id=store.pk, role=StaffRole.Role.PACKER)
+    grant_store_role(user=picker, store=store, role=StaffRole.Role.PICKER)
+    grant_store_role(user=picker, store=store, role=StaffRole.Role.PACKER)
     rider = _demo_user("rider@example.com", display_name="Yuki Tanaka")
-    grant_store_role(user=rider, store_id=store.pk, role=StaffRole.Role.RIDER)
+    grant_store_role(user=rider, store=store, role=StaffRole.Role.RIDER)
     manager = _demo_user("manager@example.com", display_name="Aiko Watanabe")
-    grant_store_role(user=manager, store_id=store.pk, role=StaffRole.Role.MANAGER)
-    grant_store_role(user=manager, store_id=store.pk, role=StaffRole.Role.EXIT)
+    grant_store_role(user=manager, store=store, role=StaffRole.Role.MANAGER)
+    grant_store_role(user=manager, store=store, role=StaffRole.Role.EXIT)
 
 
 def _load_reviews() -> None:

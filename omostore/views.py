@@ -3,9 +3,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from catalog.models import Store
 from omostore import health
 from omostore.errors import error_body
+from stores.models import Store
 
 
 @never_cache

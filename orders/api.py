@@ -12,9 +12,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.roles import Role
-from accounts.selectors import has_store_role, member_for
-from catalog.selectors import store_by_code
+from accounts.selectors import member_for
 from omostore.errors import DomainError, Forbidden, NotFound
 from omostore.money import Money
 from omostore.ratelimit import enforce_rate_limit
@@ -24,6 +22,8 @@ from orders.models import CartLine, Channel
 from orders.receivers import CART_COOKIE
 from payments.api import PaymentSerializer
 from payments.models import PaymentMethod
+from stores.roles import Role
+from stores.selectors import has_store_role, store_by_code
 
 
 def _require_member(request):

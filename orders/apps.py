@@ -4,6 +4,16 @@ from django.apps import AppConfig
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = "Carts and orders"
+    role_permissions = {
+        "manager": [
+            "orders.view_order",
+            "orders.change_order",
+            "orders.view_orderline",
+            "orders.view_orderevent",
+            "orders.view_cart",
+            "orders.view_cartline",
+        ],
+    }
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in

@@ -1,11 +1,12 @@
 from typing import Any
 
-from accounts.roles import FLOOR_ROLES
-from accounts.selectors import has_store_role, member_for
+from accounts.selectors import member_for
 from omostore.consumers import RealtimeConsumer
 from orders.models import Order
 from orders.selectors import order_snapshot
 from orders.services import order_group
+from stores.roles import FLOOR_ROLES
+from stores.selectors import has_store_role
 
 
 class OrderConsumer(RealtimeConsumer):

@@ -43,7 +43,7 @@ def new_cart_token() -> str:
 class Cart(models.Model):
     """One open cart per member per store; an anonymous shopper's cart is found by its token."""
 
-    store = models.ForeignKey("catalog.Store", on_delete=models.CASCADE, related_name="carts")
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="carts")
     member = models.ForeignKey(
         "accounts.Member", null=True, blank=True, on_delete=models.CASCADE, related_name="carts"
     )
@@ -90,7 +90,7 @@ def new_order_number() -> str:
 
 class Order(models.Model):
     number = models.CharField(max_length=12, unique=True, default=new_order_number)
-    store = models.ForeignKey("catalog.Store", on_delete=models.PROTECT, related_name="orders")
+    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="orders")
     member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="orders")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     status = models.CharField(

@@ -19,10 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Member
-from accounts.roles import Role
-from accounts.selectors import has_store_role
 from catalog import services as catalog_services
-from catalog.models import RecipeIngredient, Store, StoreOffer
+from catalog.models import RecipeIngredient, StoreOffer
 from omostore import realtime
 from omostore.errors import Forbidden, NotFound
 from omostore.geo import distance_m
@@ -42,6 +40,9 @@ from orders.statuses import CANCELLABLE_BY_MEMBER, can_transition
 from payments import services as payment_services
 from payments.errors import InsufficientFunds
 from payments.models import Payment, PaymentMethod
+from stores.models import Store
+from stores.roles import Role
+from stores.selectors import has_store_role
 
 logger = logging.getLogger(__name__)
 

@@ -18,11 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from accounts.roles import Role
-from accounts.selectors import has_store_role, member_for, store_ids_for
-from catalog import selectors as catalog_selectors
+from accounts.selectors import member_for
 from catalog.labels import qr_svg
-from catalog.models import Store
 from omostore.money import Money
 from orders import selectors, services
 from orders.errors import ExitPassInvalid
@@ -31,6 +28,10 @@ from orders.receivers import CART_COOKIE
 from orders.statuses import CANCELLABLE_BY_MEMBER
 from payments import services as payment_services
 from payments.models import Payment, PaymentMethod
+from stores import selectors as store_selectors
+from stores.models import Store
+from stores.roles import Role
+from stores.selectors import has_store_role, store_ids_for
 
 EXIT_ROLES = [Role.EXIT, Role.MANAGER]
 ORDERS_PER_PAGE = 20
@@ -62,9 +63,9 @@ def _store(request, stores: list[Store] | None = None) -> Store:
     code = request.GET.get("store", "")
     if stores is None:
         store = (
-            catalog_selectors.store_by_code(code=code)
+            store_selectors.store_by_code(code=code)
             if code
-            else catalog_selectors.active_stores().first()
+            else store_selectors.active_stores().first()
         )
     elif code:
         store = next((s for s in stores if s.code == code), None)
@@ -106,7 +107,7 @@ def _cancellable(order) -> bool:
 @never_cache
 def cart_page(request):
     """`/cart/?store=<code>`: the lines priced now by the server, with availability."""
-    stores = list(catalog_selectors.active_stores())
+    stores = list(store_selectors.active_stores())
     store = _store(request, stores)
     cart = selectors.priced_cart(cart=_cart(request, store), store=store)
     return render(
@@ -248,13 +249,13 @@ def staff_exit(request):
     """`/staff/exit/`: exit staff (or managers) scan a shopper's exit pass and spot-check."""
     code = request.GET.get("store", "")
     if code:
-        store = catalog_selectors.store_by_code(code=code)
+        store = store_selectors.store_by_code(code=code)
         if store is None:
             raise Http404("No such store.")
         if not has_store_role(user=request.user, store_id=store.pk, roles=EXIT_ROLES):
             raise PermissionDenied("You do not work at the exit of this store.")
         return render(request, "orders/staff_exit.html", {"store": store})
-    stores = catalog_selectors.active_stores()
+    stores = store_selectors.active_stores()
     if not request.user.is_superuser:
         stores = stores.filter(pk__in=store_ids_for(user=request.user, roles=EXIT_ROLES))
     stores = list(stores)

@@ -5,8 +5,7 @@ import itertools
 import secrets
 from decimal import Decimal
 
-from accounts.models import Member, StaffRole, User
-from accounts.services import grant_store_role
+from accounts.models import Member, User
 from catalog.barcodes import make_jan
 from catalog.models import (
     Category,
@@ -15,10 +14,11 @@ from catalog.models import (
     RecipeIngredient,
     Review,
     ShelfLabel,
-    Store,
     StoreOffer,
 )
 from payments.models import Payment, PaymentMethod, WalletAccount, WalletEntry
+from stores.models import StaffRole, Store
+from stores.services import grant_store_role
 
 _sequence = itertools.count(1)
 PASSWORD = "correct horse battery staple"
@@ -51,7 +51,7 @@ def make_member(**fields) -> Member:
 
 def make_staff(*, store: Store, role: str = StaffRole.Role.PICKER, **fields) -> User:
     user = make_user(**fields)
-    grant_store_role(user=user, store_id=store.pk, role=role)
+    grant_store_role(user=user, store=store, role=role)
     return user
 
 

@@ -19,12 +19,12 @@ from django.db import connections, transaction
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from accounts.models import StaffRole
 from catalog import labels
 from catalog import services as catalog_services
 from omostore.geo import distance_m
 from orders import services
 from orders.models import Order, OrderStatus
+from stores.models import StaffRole
 from tests import factories
 from tests.e2e.y4m import HEIGHT, WIDTH, write_qr_video, write_y4m
 

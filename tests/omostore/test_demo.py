@@ -1,10 +1,11 @@
 import pytest
 from django.core.management import call_command
 
-from accounts.models import Member, StaffRole, User
+from accounts.models import Member, User
 from catalog.barcodes import is_valid_ean13
-from catalog.models import Product, Store, StoreOffer, TemperatureZone
+from catalog.models import Product, StoreOffer, TemperatureZone
 from omostore.demo import DEMO_PASSWORD, DEMO_STORE_CODE
+from stores.models import StaffRole, Store
 
 pytestmark = pytest.mark.django_db
 

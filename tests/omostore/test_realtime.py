@@ -8,9 +8,9 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 from django.test import Client
 
-from accounts.models import StaffRole
 from omostore import realtime
 from omostore.asgi import application
+from stores.models import StaffRole
 from tests import factories
 
 pytestmark = [

@@ -9,8 +9,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from accounts.models import StaffRole
 from orders.models import Order, OrderStatus
+from stores.models import StaffRole
 from tests import factories
 from tests.orders.helpers import TOKYO_NEAR, add, checkout, confirm, member_client
 

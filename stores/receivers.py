@@ -1,6 +1,6 @@
-"""What accounts does when others announce something."""
+"""What stores does when others announce something."""
 
-from accounts import services
+from stores import services
 
 
 def create_role_groups(sender, **kwargs) -> None:
