@@ -3,6 +3,7 @@ from django.urls import path
 from catalog import views
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("s/<path:code>", views.label_page, name="label-page"),
     path("stores/<slug:store_code>/products/<str:sku>/", views.product_page, name="product-page"),
     path(

@@ -32,6 +32,11 @@ DEVICE_COOKIE = "omo_device"
 SOURCES = {"scanner": ScanEvent.Source.IN_APP, "typed": ScanEvent.Source.TYPED}
 
 
+def home(request):
+    """The shopper's front page: the stores to shop in."""
+    return render(request, "home.html", {"stores": store_selectors.active_stores()})
+
+
 def device_id(request) -> str:
     """A stable anonymous id for this browser (set on the response by `_remember_device`)."""
     value = request.COOKIES.get(DEVICE_COOKIE, "")

@@ -5,7 +5,6 @@ from django.views.decorators.http import require_GET
 
 from omostore import health
 from omostore.errors import error_body
-from stores.models import Store
 
 
 @never_cache
@@ -19,11 +18,6 @@ def healthz(request):
 def ping(request):
     """The cheapest page there is: the baseline that `bench/` measures the others against."""
     return HttpResponse("ok", content_type="text/plain")
-
-
-def home(request):
-    stores = Store.objects.filter(is_active=True).order_by("code")
-    return render(request, "home.html", {"stores": stores})
 
 
 def _wants_json(request) -> bool:

@@ -7,6 +7,8 @@ BIN=.venv/bin
 
 "$BIN/ruff" check .
 "$BIN/ruff" format --check .
+# The direction of imports between the apps (pyproject.toml, [tool.importlinter]).
+"$BIN/lint-imports" --no-cache
 
 # The browser tests (tests/e2e) drive Debian's Chromium through Playwright's own driver; browsers
 # are never downloaded with `playwright install`.

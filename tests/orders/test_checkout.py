@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from catalog.models import StoreOffer
-from orders import services
+from orders import errors, services
 from orders.models import Order, OrderEvent, OrderStatus
 from payments import providers
 from payments import services as payment_services
@@ -288,9 +288,9 @@ def test_a_payment_succeeding_after_expiry_is_refunded_never_oversold(offer):
 def test_invalid_status_transitions_are_refused(offer):
     _member, client = member_with_cart(offer)
     order = Order.objects.get(number=checkout(client, offer.store).json()["number"])
-    with pytest.raises(services.errors.InvalidTransition):
+    with pytest.raises(errors.InvalidTransition):
         services.set_status(order=order, to_status=OrderStatus.DELIVERED)
-    with pytest.raises(services.errors.InvalidTransition):
+    with pytest.raises(errors.InvalidTransition):
         services.set_status(order=order, to_status=OrderStatus.PICKING)  # not paid yet
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PLACED
 

@@ -1,0 +1,254 @@
+"""Checkout: a priced, reserved order from the cart, and its payment started."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import zoneinfo
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Member
+from catalog import services as catalog_services
+from omostore.geo import distance_m
+from omostore.money import Money
+from orders import errors
+from orders.models import (
+    Cart,
+    CartLine,
+    Channel,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+)
+from orders.services.cart import validate_quantity
+from orders.services.pipeline import cancel_unpaid_order
+from payments import services as payment_services
+from payments.errors import InsufficientFunds
+from payments.models import Payment, PaymentMethod
+from stores.models import Store
+
+logger = logging.getLogger(__name__)
+
+DELIVERY_PROMISE = datetime.timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class DeliveryRequest:
+    address: str
+    latitude: Decimal
+    longitude: Decimal
+
+
+def line_total(*, unit_price: Money, quantity: int, sold_by: str) -> Money:
+    if sold_by == "weight":  # the price is per 100 g and the quantity in grams
+        return unit_price.multiply_ratio(quantity, 100)
+    return unit_price * quantity
+
+
+def store_is_open(*, store: Store, at: datetime.datetime) -> bool:
+    local = at.astimezone(zoneinfo.ZoneInfo(store.time_zone)).time()
+    if store.opens_at == store.closes_at:
+        return True  # open around the clock
+    if store.opens_at < store.closes_at:
+        return store.opens_at <= local < store.closes_at
+    return local >= store.opens_at or local < store.closes_at  # open past midnight
+
+
+def check_delivery(*, store: Store, delivery: DeliveryRequest | None, at) -> int:
+    """The distance in metres, or a clear error outside the radius or the opening hours."""
+    if delivery is None or not delivery.address.strip():
+        raise errors.InvalidCheckout(_("A delivery needs an address and a location."))
+    distance = round(
+        distance_m(
+            float(store.latitude),
+            float(store.longitude),
+            float(delivery.latitude),
+            float(delivery.longitude),
+        )
+    )
+    if distance > store.delivery_radius_m:
+        raise errors.OutsideDeliveryArea(
+            _(
+                "This address is %(distance).1f km from the store; "
+                "we deliver within %(radius).1f km."
+            )
+            % {"distance": distance / 1000, "radius": store.delivery_radius_m / 1000},
+            details={"distance_m": distance, "radius_m": store.delivery_radius_m},
+        )
+    if not store_is_open(store=store, at=at):
+        raise errors.StoreClosed(
+            _("Deliveries run while the store is open, %(opens)s-%(closes)s (%(zone)s).")
+            % {
+                "opens": f"{store.opens_at:%H:%M}",
+                "closes": f"{store.closes_at:%H:%M}",
+                "zone": store.time_zone,
+            },
+        )
+    return distance
+
+
+def _payment_method_available(method: str) -> bool:
+    if method == PaymentMethod.TEST:
+        return settings.TEST_PAYMENTS_ENABLED
+    if method == PaymentMethod.CARD:
+        return bool(settings.STRIPE_SECRET_KEY)
+    return method == PaymentMethod.WALLET
+
+
+def reservation_minutes() -> int:
+    return settings.ORDER_RESERVATION_MINUTES
+
+
+def place_order(
+    *,
+    member: Member,
+    store: Store,
+    channel: str,
+    payment_method: str,
+    delivery: DeliveryRequest | None,
+    idempotency_key: str,
+    fingerprint: str,
+) -> tuple[Order, Payment | None, bool]:
+    """Check out the member's cart: an order with a price snapshot, its stock reserved, and its
+    payment started. Returns (order, payment, created). The same idempotency key returns the
+    same order (created False); the same key with a different request is refused."""
+    existing = Order.objects.filter(member=member, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return _replayed(existing, fingerprint)
+    if channel not in Channel.values:
+        raise errors.InvalidCheckout(_("channel must be in_store, pickup or delivery."))
+    if payment_method not in PaymentMethod.values or not _payment_method_available(payment_method):
+        raise errors.InvalidCheckout(
+            _("Payment method %(method)s is not available.") % {"method": payment_method}
+        )
+    now = timezone.now()
+    distance = None
+    if channel == Channel.DELIVERY:
+        distance = check_delivery(store=store, delivery=delivery, at=now)
+    elif channel == Channel.PICKUP and not store_is_open(store=store, at=now):
+        raise errors.StoreClosed(_("Pickup orders are taken while the store is open."))
+
+    try:
+        order = _create_order(
+            member=member,
+            store=store,
+            channel=channel,
+            payment_method=payment_method,
+            delivery=delivery if channel == Channel.DELIVERY else None,
+            distance=distance,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+        )
+    except IntegrityError:  # the same key, twice at once: the first one won
+        existing = Order.objects.filter(member=member, idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return _replayed(existing, fingerprint)
+
+    try:
+        payment = payment_services.start_payment(
+            member=member,
+            reference=order.number,
+            amount=order.total,
+            currency=order.currency,
+            method=payment_method,
+            idempotency_key=f"order:{order.number}",
+        )
+    except Exception:
+        cancel_unpaid_order(order_id=order.pk, note="payment could not start")
+        raise
+    order.refresh_from_db()
+    return order, payment, True
+
+
+def _replayed(order: Order, fingerprint: str) -> tuple[Order, Payment | None, bool]:
+    if order.request_fingerprint != fingerprint:
+        raise errors.IdempotencyKeyReused(
+            _("This Idempotency-Key was already used for a different checkout.")
+        )
+    return order, Payment.objects.filter(reference=order.number).order_by("-pk").first(), False
+
+
+@transaction.atomic
+def _create_order(
+    *,
+    member: Member,
+    store: Store,
+    channel: str,
+    payment_method: str,
+    delivery: DeliveryRequest | None,
+    distance: int | None,
+    idempotency_key: str,
+    fingerprint: str,
+) -> Order:
+    cart = Cart.objects.filter(member=member, store=store).first()
+    lines = list(
+        CartLine.objects.filter(cart=cart).select_related("offer__product", "offer__store")
+        if cart
+        else []
+    )
+    if not lines:
+        raise errors.EmptyCart(_("Your cart is empty."))
+    now = timezone.now()
+    priced = []
+    for line in lines:
+        offer, product = line.offer, line.offer.product
+        if not offer.is_active:
+            raise errors.UnknownProduct(
+                _("%(name)s is no longer sold here.") % {"name": product.name_en}
+            )
+        validate_quantity(quantity=line.quantity, sold_by=product.sold_by)
+        unit = offer.current_price(at=now)  # the server's price, never the client's
+        total = line_total(unit_price=unit, quantity=line.quantity, sold_by=product.sold_by)
+        priced.append((line, unit, total))
+    order_total = sum((total for _, _, total in priced), Money.zero(store.currency))
+    if payment_method == PaymentMethod.WALLET:
+        balance = payment_services.wallet_balance(member=member)
+        if balance.currency != order_total.currency or balance < order_total:
+            # Refused before anything is reserved; the spend itself re-checks under its lock.
+            raise InsufficientFunds(
+                _("Your wallet holds %(balance)s; this order costs %(total)s. Top it up first.")
+                % {"balance": balance, "total": order_total},
+                details={"balance": balance.as_dict(), "total": order_total.as_dict()},
+            )
+    catalog_services.reserve_stock(quantities={line.offer_id: line.quantity for line in lines})
+    order = Order.objects.create(
+        store=store,
+        member=member,
+        channel=channel,
+        currency=store.currency,
+        total=order_total.amount,
+        payment_method=payment_method,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
+        reserved_until=now + datetime.timedelta(minutes=reservation_minutes()),
+        stock_reserved=True,
+        delivery_address=delivery.address.strip()[:255] if delivery else "",
+        delivery_latitude=delivery.latitude if delivery else None,
+        delivery_longitude=delivery.longitude if delivery else None,
+        delivery_distance_m=distance,
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            offer=line.offer,
+            sku=line.offer.product.sku,
+            name_en=line.offer.product.name_en,
+            name_ja=line.offer.product.name_ja,
+            sold_by=line.offer.product.sold_by,
+            quantity=line.quantity,
+            unit_price=unit.amount,
+            line_total=total.amount,
+        )
+        for line, unit, total in priced
+    )
+    OrderEvent.objects.create(order=order, from_status="", to_status=OrderStatus.PLACED)
+    cart.lines.all().delete()
+    return order
