@@ -16,8 +16,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from accounts.models import Member
+from catalog import signals
 from catalog.models import Product, Review, ScanEvent, ShelfLabel, StoreOffer
 from catalog.selectors import bump_content_version
+from omostore.domain_events import send_after_commit
 from omostore.errors import DomainError, Forbidden
 from omostore.redis_client import redis_client
 from stores.models import Store
@@ -27,6 +29,7 @@ logger = logging.getLogger(__name__)
 SCAN_BUFFER_KEY = "omostore:catalog:scan-buffer"
 SCAN_FLUSH_LOCK_KEY = "omostore:catalog:scan-flush-lock"
 SCAN_FLUSH_BATCH = 500
+SCAN_SIGNAL_FIELDS = ("event_id", "store_id", "product_id", "member_id", "scanned_at")
 
 
 class InvalidReview(DomainError):
@@ -85,8 +88,21 @@ def _write_scan_events(events: Iterable[dict]) -> int:
         for e in events
     ]
     # ignore_conflicts: an event_id already written (a flush that died before trimming the
-    # buffer, then ran again) is skipped instead of failing the batch.
+    # buffer, then ran again) is skipped instead of failing the batch; receivers of
+    # scans_recorded therefore see an event at least once and dedupe by its event_id.
     ScanEvent.objects.bulk_create(rows, ignore_conflicts=True)
+    if events:
+        send_after_commit(
+            signals.scans_recorded,
+            sender=ScanEvent,
+            events=[
+                {
+                    key: e[key]
+                    for key in ("event_id", "store_id", "product_id", "member_id", "scanned_at")
+                }
+                for e in events
+            ],
+        )
     return len(rows)
 
 
@@ -192,11 +208,19 @@ def mark_verified_purchases(*, product_ids: Iterable[int], member_id: int) -> in
     reviews = Review.objects.filter(
         product_id__in=list(product_ids), member_id=member_id, verified_purchase=False
     )
-    reviewed = list(reviews.values_list("product_id", flat=True))
+    reviewed = list(reviews.values_list("product_id", "pk"))
     if not reviewed:
         return 0
     changed = reviews.update(verified_purchase=True)
-    transaction.on_commit(lambda: bump_content_version(product_ids=reviewed))
+    product_ids = [product_id for product_id, _ in reviewed]
+    transaction.on_commit(lambda: bump_content_version(product_ids=product_ids))
+    send_after_commit(
+        signals.reviews_verified,
+        sender=Review,
+        member_id=member_id,
+        product_ids=product_ids,
+        review_ids=[pk for _, pk in reviewed],
+    )
     return changed
 
 

@@ -27,4 +27,7 @@ class OrdersConfig(AppConfig):
         payment_signals.payment_failed.connect(
             receivers.on_payment_failed, dispatch_uid="orders.payment_failed"
         )
+        payment_signals.refund_succeeded.connect(
+            receivers.on_refund_succeeded, dispatch_uid="orders.refund_succeeded"
+        )
         user_logged_in.connect(receivers.on_user_logged_in, dispatch_uid="orders.merge_cart")

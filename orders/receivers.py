@@ -15,6 +15,10 @@ def on_payment_failed(sender, *, payment, **kwargs) -> None:
     services.record_payment_failure(payment=payment)
 
 
+def on_refund_succeeded(sender, *, refund, **kwargs) -> None:
+    services.record_refund(refund=refund)
+
+
 def on_user_logged_in(sender, *, request, user, **kwargs) -> None:
     """The cart filled before logging in joins the member's cart of that store."""
     token = request.COOKIES.get(CART_COOKIE) if request is not None else None

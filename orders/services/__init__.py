@@ -36,6 +36,7 @@ from orders.services.exit_pass import (
 from orders.services.payment_outcomes import (
     record_payment,
     record_payment_failure,
+    record_refund,
 )
 from orders.services.pipeline import (
     cancel_order,
@@ -67,6 +68,7 @@ __all__ = [
     "place_order",
     "record_payment",
     "record_payment_failure",
+    "record_refund",
     "refund_order",
     "release_reservation",
     "remove_line",

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Member
 from catalog import services as catalog_services
+from omostore.domain_events import send_after_commit
 from omostore.geo import distance_m
 from omostore.money import Money
-from orders import errors
+from orders import errors, signals
 from orders.models import (
     Cart,
     CartLine,
@@ -250,5 +251,6 @@ def _create_order(
         for line, unit, total in priced
     )
     OrderEvent.objects.create(order=order, from_status="", to_status=OrderStatus.PLACED)
+    send_after_commit(signals.order_placed, sender=Order, order=order)
     cart.lines.all().delete()
     return order

@@ -7,6 +7,8 @@ import logging
 from django.utils import timezone
 
 from catalog import services as catalog_services
+from omostore.domain_events import send_after_commit
+from orders import signals
 from orders.models import (
     Channel,
     Order,
@@ -16,7 +18,7 @@ from orders.models import (
 from orders.services.checkout import DELIVERY_PROMISE
 from orders.services.pipeline import _order_quantities, cancel_unpaid_order, set_status
 from payments import services as payment_services
-from payments.models import Payment
+from payments.models import Payment, Refund
 
 logger = logging.getLogger(__name__)
 
@@ -73,3 +75,20 @@ def record_payment_failure(*, payment: Payment) -> None:
     order = Order.objects.filter(number=payment.reference).first()
     if order is not None and order.status == OrderStatus.PLACED:
         cancel_unpaid_order(order_id=order.pk, note=f"payment {payment.status}")
+
+
+def record_refund(*, refund: Refund) -> None:
+    """A refund of an order's payment succeeded (receiver of payments' signal): tell the apps
+    above once it commits, whichever path refunded it (the shopper's cancellation, the store,
+    an automatic refund, a card refund confirmed later by its webhook)."""
+    order = Order.objects.filter(number=refund.payment.reference).first()
+    if order is None:
+        return  # a wallet top-up's refund
+    send_after_commit(
+        signals.order_refunded,
+        sender=Order,
+        order=order,
+        amount=refund.amount,
+        refund_id=refund.pk,
+        lines=[],
+    )

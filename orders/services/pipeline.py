@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Member
 from catalog import services as catalog_services
 from omostore import realtime
-from orders import errors
+from omostore.domain_events import send_after_commit
+from orders import errors, signals
 from orders.models import (
     Channel,
     Order,
@@ -59,6 +60,20 @@ def set_status(*, order: Order, to_status: str, actor=None, note: str = "") -> O
     }
     realtime.publish(order_group(order), "order.status", payload)
     realtime.publish(realtime.group_name("store", order.store_id), "order.status", payload)
+    send_after_commit(
+        signals.order_status_changed,
+        sender=Order,
+        order=order,
+        from_status=from_status,
+        to_status=to_status,
+        event_id=event.pk,
+    )
+    if to_status == OrderStatus.PAID:
+        send_after_commit(signals.order_paid, sender=Order, order=order)
+    elif to_status == OrderStatus.CANCELLED:
+        send_after_commit(
+            signals.order_cancelled, sender=Order, order=order, actor=actor, reason=note
+        )
     return event
 
 
