@@ -51,7 +51,7 @@ class GrantRoleForm(forms.ModelForm):
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
-        if request is not None and not request.user.is_superuser:
+        if request is not None and not request.user.is_superuser and "role" in self.fields:
             self.fields["role"].choices = [
                 (value, label) for value, label in Role.choices if value in GRANTABLE_BY_MANAGER
             ]
