@@ -55,6 +55,9 @@ class GrantRoleForm(forms.ModelForm):
             self.fields["role"].choices = [
                 (value, label) for value, label in Role.choices if value in GRANTABLE_BY_MANAGER
             ]
+        stores = managed_store_ids(request) if request is not None else None
+        if stores is not None and len(stores) == 1 and "store" in self.fields:
+            self.fields["store"].initial = stores[0]  # a manager of one store: no choice to make
 
     def clean(self):
         cleaned = super().clean()
