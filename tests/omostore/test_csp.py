@@ -5,7 +5,11 @@ The browser side (no violation while the pages run) is tests/e2e/test_csp.py.
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -143,3 +147,48 @@ def test_the_refusal_notice_is_translated(client, world):
     assert 'id="live-refused"' in html
     assert "このライブ更新を見る権限がなくなりました" in html
     assert "ログアウトしたため" in html
+
+
+def _policy_in(**env: str) -> dict:
+    """CONTENT_SECURITY_POLICY's directives as a fresh process reads them from `env`."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("STRIPE_")}
+    environment.update(env)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'omostore.settings');"
+            "import django; django.setup(); from django.conf import settings;"
+            "print(json.dumps(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']))",
+        ],
+        cwd=TEMPLATES.parent,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_stripe_hosts_are_allowed_only_when_stripe_is_configured():
+    without = _policy_in()
+    assert without["script-src"] == ["'self'"] and without["frame-src"] == ["'none'"]
+
+    policy = _policy_in(STRIPE_PUBLISHABLE_KEY="pk_test_123", STRIPE_SECRET_KEY="sk_test_123")
+
+    assert "https://js.stripe.com" in policy["script-src"]
+    assert "https://api.stripe.com" in policy["connect-src"]
+    assert "https://hooks.stripe.com" in policy["frame-src"]
+    assert "'unsafe-inline'" not in policy["script-src"]
+
+
+def test_production_upgrades_insecure_requests_and_the_tile_host_follows_the_setting():
+    policy = _policy_in(
+        DJANGO_ENV="production",
+        SECRET_KEY="p" * 60,
+        ALLOWED_HOSTS="shop.example.jp",
+        MAP_TILE_URL="https://{s}.tiles.example.jp/{z}/{x}/{y}.png",
+    )
+    assert policy["upgrade-insecure-requests"] is True
+    assert policy["img-src"] == ["'self'", "data:", "https://*.tiles.example.jp"]
