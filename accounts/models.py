@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from omostore.codes import random_code
 
@@ -63,3 +64,28 @@ class Member(models.Model):
     def __str__(self) -> str:
         # The code alone: staff screens show members without their email.
         return self.member_code
+
+
+class ApiToken(models.Model):
+    """An API key that one person made for one device or script (`POST /api/v1/auth/token/`).
+
+    Only a SHA-256 digest of the key is kept: the key itself is shown once, when it is made, and
+    is a 256-bit random string, so a plain digest is as strong as a slow password hash would be.
+    A key stops working at `expires_at` (`API_TOKEN_TTL` after it was made) or when revoked.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80, blank=True, help_text="The device or script it is for.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_prefix = models.CharField(
+        max_length=12, editable=False, help_text="The key's first characters, to recognise it."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "expires_at"], name="api_token_user_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.key_prefix}… ({self.user})"

@@ -187,9 +187,9 @@ def prepare_data(config: dict) -> dict:
 
     django.setup()
     from django.db import transaction
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import Member, User
+    from accounts.tokens import issue_api_token
     from catalog.models import StoreOffer
     from omostore.demo import DEMO_STORE_CODE
     from payments import services as payment_services
@@ -220,7 +220,7 @@ def prepare_data(config: dict) -> dict:
                     email=f"{prefix}-{i:04d}@bench.example.com", password=None
                 )
                 member = Member.objects.create(user=user, home_store=store)
-                tokens.append(Token.objects.create(user=user).key)
+                tokens.append(issue_api_token(user=user, name="bench")[1])
             for k in range(top_ups):
                 payment = payment_services.start_top_up(
                     member=member,

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from fulfillment import views as fulfillment_views
 from omostore import views
+from omostore.api_docs import ApiDocsPermission, ApiDocsView
 
 admin.site.site_header = "OMO Store management"
 admin.site.site_title = "OMO Store"
@@ -28,8 +29,12 @@ urlpatterns = [
     path("rider/", fulfillment_views.rider_home, name="rider-home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/schema/",
+        SpectacularAPIView.as_view(permission_classes=[ApiDocsPermission]),
+        name="api-schema",
+    ),
+    path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 handler400 = "omostore.views.bad_request"

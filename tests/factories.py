@@ -6,6 +6,7 @@ import itertools
 import secrets
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
 from accounts.models import Member, User
@@ -43,8 +44,9 @@ def make_store(**fields) -> Store:
 
 
 @functools.cache
-def _password_hash() -> str:
-    """PASSWORD hashed once: the real hasher takes a quarter of a second per user."""
+def _password_hash(hasher: str) -> str:
+    """PASSWORD hashed once per hasher (some tests switch to a fast one): the real hasher takes
+    a quarter of a second per user."""
     return make_password(PASSWORD)
 
 
@@ -52,7 +54,7 @@ def make_user(**fields) -> User:
     n = next(_sequence)
     fields.setdefault("email", f"user{n}@example.com")
     user = User.objects.create_user(password=None, **fields)
-    user.password = _password_hash()
+    user.password = _password_hash(settings.PASSWORD_HASHERS[0])
     User.objects.filter(pk=user.pk).update(password=user.password)
     return user
 

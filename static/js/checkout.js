@@ -104,8 +104,9 @@
     const L = window.L;
     const store = [storeMap.latitude, storeMap.longitude];
     map = L.map("delivery-map", { scrollWheelZoom: false }).setView(store, 14);
-    // Tiles for people with a network; the pin, the circle and clicks work without them.
-    L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+    // Tiles for people with a network; the pin, the circle and clicks work without them. Their
+    // host (settings.MAP_TILE_URL) is the one the Content Security Policy lets images come from.
+    L.tileLayer(root.dataset.tileUrl || "https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
       maxZoom: 19,
       referrerPolicy: "strict-origin-when-cross-origin", // OSM's tile policy wants a Referer
       attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',

@@ -1,10 +1,30 @@
 /* Realtime client for every live screen.
  * The server sends {type: "snapshot", seq, data} on connect and {type: "event", seq, ...} after.
  * Events are numbered per group: a gap (a missed message, a Redis restart) asks for a new snapshot,
- * and a dropped socket reconnects with backoff and gets a new snapshot too. */
+ * and a dropped socket reconnects with backoff and gets a new snapshot too.
+ *
+ * A refusal is final: the server closes with 4401 (not logged in: logged out, or the account was
+ * deactivated) or 4403 (not allowed: a role was revoked). Then it does not reconnect, and says
+ * why in the page's #live-refused element (base.html), in the page's language. */
 (function () {
+  "use strict";
+
+  const REFUSALS = { 4401: "unauthenticated", 4403: "forbidden" };
+
+  /** Show why live updates stopped, from the translated data-msg-* of #live-refused. */
+  function showRefusal(reason) {
+    const box = document.getElementById("live-refused");
+    if (!box) return;
+    const text = box.querySelector("[data-role=message]");
+    if (text) text.textContent = box.dataset["msg" + reason[0].toUpperCase() + reason.slice(1)] || "";
+    const login = box.querySelector("[data-role=login]");
+    if (login) login.hidden = reason !== "unauthenticated";
+    box.dataset.reason = reason;
+    box.hidden = false;
+  }
+
   function connect(path, handlers) {
-    let socket, lastSeq = null, retry = 0;
+    let socket, lastSeq = null, retry = 0, refused = false;
     const state = (s) => handlers.onState && handlers.onState(s);
 
     function open() {
@@ -30,14 +50,21 @@
         }
       };
       socket.onclose = (event) => {
-        if (event.code === 4401 || event.code === 4403) { state("refused"); return; }
+        const reason = REFUSALS[event.code];
+        if (reason) {
+          refused = true;
+          state("refused");
+          showRefusal(reason);
+          handlers.onRefused && handlers.onRefused(reason, event.code);
+          return;
+        }
         state("offline");
         retry = Math.min(retry + 1, 6);
-        setTimeout(open, 500 * 2 ** retry);
+        setTimeout(() => { if (!refused) open(); }, 500 * 2 ** retry);
       };
     }
     open();
-    return { close: () => socket && socket.close() };
+    return { close: () => { refused = true; socket && socket.close(); } };
   }
   window.OmoRealtime = { connect };
 })();

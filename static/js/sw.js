@@ -25,10 +25,13 @@ const OFFLINE_URL = "/offline/";
 const SHELL_PAGES = ["/scan/", OFFLINE_URL];
 const SHELL_ASSETS = [
   "/static/css/site.css",
+  "/static/css/scanner.css",
   "/static/js/scanner.js",
   "/static/js/qr_camera.js",
   "/static/js/realtime.js",
   "/static/js/cart.js",
+  "/static/js/pwa.js",
+  "/static/js/offline.js",
   "/static/vendor/jsQR.js",
   "/static/icons/icon-192.png",
   "/static/icons/icon-512.png",

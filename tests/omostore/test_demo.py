@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from accounts.models import Member, User
 from catalog.barcodes import is_valid_ean13
@@ -36,7 +37,7 @@ def test_demo_accounts_log_in_with_their_roles(client):
         "rider@example.com",
         "manager@example.com",
     ]:
-        assert client.login(email=email, password=DEMO_PASSWORD), email
+        assert client.login(request=HttpRequest(), email=email, password=DEMO_PASSWORD), email
     assert Member.objects.filter(user__email="shopper@example.com").exists()
     roles = set(StaffRole.objects.filter(store=store).values_list("user__email", "role"))
     assert ("picker@example.com", "picker") in roles
@@ -57,10 +58,10 @@ def test_loading_twice_creates_nothing_twice():
 
 def test_manager_opens_the_admin_and_a_picker_does_not(client):
     call_command("load_demo_store")
-    client.login(email="manager@example.com", password=DEMO_PASSWORD)
+    client.login(request=HttpRequest(), email="manager@example.com", password=DEMO_PASSWORD)
     assert client.get("/admin/catalog/storeoffer/").status_code == 200
     client.logout()
-    client.login(email="picker@example.com", password=DEMO_PASSWORD)
+    client.login(request=HttpRequest(), email="picker@example.com", password=DEMO_PASSWORD)
     assert client.get("/admin/catalog/storeoffer/").status_code == 302
 
 

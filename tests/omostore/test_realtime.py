@@ -95,30 +95,35 @@ async def test_resync_sends_a_fresh_snapshot_with_the_current_sequence():
     await communicator.disconnect()
 
 
-async def test_anonymous_user_is_refused():
+async def assert_refused(communicator, code: int) -> None:
+    """Accepted, then closed with `code` (so a browser reads the code, not a bare 1006), and
+    nothing else sent: no snapshot."""
+    connected, _ = await communicator.connect()
+    assert connected
+    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": code}
+    await communicator.disconnect()
+
+
+async def test_anonymous_user_is_refused_with_4401():
     store, _ = await _store_with_staff()
-    connected, _ = await _feed(store, ORIGIN).connect()
-    assert not connected
+    await assert_refused(_feed(store, ORIGIN), 4401)
 
 
-async def test_staff_of_another_store_is_refused():
+async def test_staff_of_another_store_is_refused_with_4403():
     store, _ = await _store_with_staff()
     other_store, other_picker = await _store_with_staff()
-    communicator = _feed(store, ORIGIN, await _session_cookie(other_picker))
-    connected, _ = await communicator.connect()
-    assert not connected
+    await assert_refused(_feed(store, ORIGIN, await _session_cookie(other_picker)), 4403)
     # the same person is welcome at their own store
     own = _feed(other_store, ORIGIN, await _session_cookie(other_picker))
     assert (await own.connect())[0]
+    assert (await own.receive_json_from(timeout=5))["type"] == "snapshot"
     await own.disconnect()
 
 
-async def test_a_shopper_is_refused():
+async def test_a_shopper_is_refused_with_4403():
     store, _ = await _store_with_staff()
     shopper = await database_sync_to_async(factories.make_member)()
-    communicator = _feed(store, ORIGIN, await _session_cookie(shopper.user))
-    connected, _ = await communicator.connect()
-    assert not connected
+    await assert_refused(_feed(store, ORIGIN, await _session_cookie(shopper.user)), 4403)
 
 
 async def test_cross_origin_connection_is_refused():

@@ -67,4 +67,6 @@ async def test_another_member_cannot_follow_the_order():
     communicator = WebsocketCommunicator(
         application, f"/ws/orders/{order.number}/", headers=[ORIGIN, await _cookie(stranger.user)]
     )
-    assert not (await communicator.connect())[0]
+    assert (await communicator.connect())[0]  # accepted, then closed with "not allowed"
+    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 4403}
+    await communicator.disconnect()

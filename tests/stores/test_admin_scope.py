@@ -62,7 +62,9 @@ OWNERSHIP = {
     "payments.walletaccount": SUPERUSER_ONLY,
     "payments.webhookevent": SUPERUSER_ONLY,
     "auth.group": SUPERUSER_ONLY,
-    "authtoken.tokenproxy": SUPERUSER_ONLY,
+    "axes.accessattempt": SUPERUSER_ONLY,
+    "axes.accessfailurelog": SUPERUSER_ONLY,
+    "axes.accesslog": SUPERUSER_ONLY,
 }
 
 
