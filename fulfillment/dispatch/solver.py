@@ -1,0 +1,334 @@
+"""The planner: a PyVRP 0.14 model of one tick, solved within a time budget, with the greedy
+plan as its starting solution and as the fallback.
+
+The model (integer seconds, time 0 = ``Instance.now``):
+
+- one depot, the store, whose ``service_duration`` is the handover before each departure;
+  riders may come back and reload there (``reload_depots``), so each rider's later trips are
+  planned too and the first trip is chosen knowing what comes after it;
+- a vehicle type per group of identical riders (same vehicle and speed, box, free time and
+  shift end; usually one rider each): ``capacity=[bags]``, ``tw_early`` = back at the store,
+  ``tw_late`` = end of the shift (back by then), a routing profile per vehicle and speed whose
+  distance and duration matrices are both the riding seconds, ``unit_distance_cost=1`` and
+  ``unit_duration_cost=0``: the objective counts riding time, not waiting at the store;
+- per order, a few clients at its door in one optional, mutually exclusive client group
+  (``add_client_group(required=False)``), one per lateness step: with ``base`` = the promise,
+  or the earliest any rider could be there when even that is late, the copies have
+  ``tw_late`` = ``base``, ``base + late_tiers_s[0]``, ... and a last one none at all; each
+  earns ``unplanned_penalty - lateness_weight * (its tw_late - promise)`` as ``prize`` (the
+  last as if ``unbounded_late_s`` late). Every copy has ``release_time`` = when the bags are
+  ready, ``service_duration``, ``delivery=[bags]`` and ``required=False``.
+
+Why copies: PyVRP 0.14 has hard time windows only. A late arrival is "time warp", which makes
+a solution infeasible (the search penalises it only to steer towards feasibility), so a plain
+``tw_late`` = promise would drop, not deliver late, an order that cannot make it. With one
+copy per lateness step, arriving late is a feasible choice that costs a priced step of
+lateness, and leaving the order out costs the whole ``unplanned_penalty``: an order that cannot
+be on time is planned late, never dropped while a rider can still reach it. The plan's own
+cost and lateness are then computed exactly, second by second, from the chosen order of stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pyvrp
+from pyvrp import Activity, ActivityType, Model, ProblemData, Result, Route, Solution
+from pyvrp.exceptions import PenaltyBoundWarning
+from pyvrp.stop import MaxRuntime
+
+from fulfillment.dispatch.greedy import greedy_routes
+from fulfillment.dispatch.instance import Instance, Point
+from fulfillment.dispatch.plan import Method, Plan
+from fulfillment.dispatch.problem import (
+    PlanInvalid,
+    Problem,
+    Settings,
+    build_problem,
+    make_plan,
+    route_times,
+)
+from fulfillment.dispatch.travel import RoadMatrixProvider
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BUDGET_S = 2.0
+
+SolveFunction = Callable[..., Result]
+
+
+@dataclass(frozen=True)
+class PyvrpModel:
+    """The PyVRP data of a problem and the maps back to orders and riders."""
+
+    data: ProblemData
+    client_order: list[int]  # PyVRP client index -> pending order index
+    client_late_s: list[int | None]  # lateness allowed by the copy (None: unbounded)
+    order_clients: dict[int, list[int]]  # pending order index -> its copies, on-time first
+    type_slots: list[list[int]]  # vehicle type index -> rider slot indices
+
+
+def build_model(problem: Problem) -> PyvrpModel:
+    """The PyVRP 0.14 model of ``problem`` (see the module docstring)."""
+    settings = problem.settings
+    model = Model()
+    store = model.add_location(x=0, y=0, name="store")
+    depot = model.add_depot(location=store, service_duration=problem.handover_s, name="store")
+    locations = [store]
+    origin = problem.instance.depot.location
+    for order in problem.instance.orders:
+        x, y = _metres_east_north(origin, order.location)
+        locations.append(model.add_location(x=x, y=y, name=str(order.id)))
+
+    profiles: dict[tuple, object] = {}
+    for slot in problem.riders:
+        if slot.profile not in profiles:
+            profiles[slot.profile] = model.add_profile(name=f"{slot.profile[0]}@{slot.profile[1]}")
+
+    type_slots: list[list[int]] = []
+    groups: dict[tuple, list[int]] = {}
+    for slot in problem.riders:
+        key = (slot.profile, slot.capacity, slot.free_s, slot.end_s)
+        groups.setdefault(key, []).append(slot.index)
+    for (profile, capacity, free_s, end_s), slots in groups.items():
+        model.add_vehicle_type(
+            num_available=len(slots),
+            capacity=[capacity],
+            start_depot=depot,
+            end_depot=depot,
+            tw_early=free_s,
+            tw_late=end_s,
+            unit_distance_cost=1,
+            unit_duration_cost=0,
+            profile=profiles[profile],
+            reload_depots=[depot] if settings.multi_trip else [],
+            name=",".join(str(problem.riders[s].rider.id) for s in slots),
+        )
+        type_slots.append(slots)
+
+    earliest = _earliest_arrivals(problem)
+    client_order: list[int] = []
+    client_late_s: list[int | None] = []
+    order_clients: dict[int, list[int]] = {}
+    weight = settings.lateness_weight
+    for i, order in enumerate(problem.instance.orders):
+        if i in problem.unplannable:
+            continue
+        # The lateness steps count from the promise, or from the earliest possible arrival when
+        # even that is late (so unavoidable lateness is still priced, step by step).
+        deadline = int(problem.deadline_s[i])
+        base = max(deadline, earliest[i])
+        steps: list[tuple[int | None, int]] = [
+            (base + step, settings.unplanned_penalty - weight * (base + step - deadline))
+            for step in (0, *settings.late_tiers_s)
+        ]
+        unbounded = base + settings.unbounded_late_s - deadline
+        steps.append((None, settings.unplanned_penalty - weight * unbounded))
+        group = model.add_client_group(required=False, name=str(order.id))
+        order_clients[i] = []
+        for tw_late, prize in steps:
+            order_clients[i].append(len(client_order))
+            model.add_client(
+                location=locations[i + 1],
+                delivery=[int(problem.bags[i])],
+                service_duration=int(problem.service_s[i]),
+                release_time=int(problem.release_s[i]),
+                **({} if tw_late is None else {"tw_late": max(0, tw_late)}),
+                prize=prize,
+                required=False,
+                group=group,
+                name=f"{order.id}@{tw_late if tw_late is not None else 'any'}",
+            )
+            client_order.append(i)
+            client_late_s.append(None if tw_late is None else tw_late - deadline)
+
+    # Every profile's edges: the seconds at that profile's speed, as both PyVRP's "distance"
+    # (what the objective counts: riding time) and its duration (what time windows use). Set
+    # as whole matrices on the data: the same as one add_edge per pair and profile, without
+    # n^2 Python calls per profile inside a 2 s budget.
+    data = model.data()
+    durations = {slot.profile: slot.durations for slot in problem.riders}
+    size = len(locations)
+    matrices = [durations[key][:size, :size] for key in profiles]
+    data = data.replace(distance_matrices=matrices, duration_matrices=matrices)
+    return PyvrpModel(
+        data=data,
+        client_order=client_order,
+        client_late_s=client_late_s,
+        order_clients=order_clients,
+        type_slots=type_slots,
+    )
+
+
+def _metres_east_north(origin: Point, point: Point) -> tuple[int, int]:
+    """Flat-earth offsets from the store (PyVRP's coordinates are only drawn, never routed)."""
+    north = (point.lat - origin.lat) * 110_574.0
+    east = (point.lon - origin.lon) * 111_320.0 * math.cos(math.radians(origin.lat))
+    return round(east), round(north)
+
+
+def _earliest_arrivals(problem: Problem) -> list[int]:
+    """Per pending order, the earliest any rider could be at its door (a trip with it alone)."""
+    out = []
+    for i in range(problem.n_orders):
+        best = None
+        for slot in problem.riders:
+            if problem.bags[i] > slot.capacity:
+                continue
+            arrival = (
+                max(slot.free_s, int(problem.release_s[i]))
+                + problem.handover_s
+                + int(slot.durations[0, problem.loc(i)])
+            )
+            best = arrival if best is None else min(best, arrival)
+        out.append(best if best is not None else 0)
+    return out
+
+
+def routes_to_solution(
+    problem: Problem, model: PyvrpModel, routes: dict[int, list[list[int]]]
+) -> Solution:
+    """PyVRP's ``Solution`` for ``routes`` (rider slot -> trips), each stop on the cheapest copy
+    whose window its arrival fits."""
+    slot_type = {slot: t for t, slots in enumerate(model.type_slots) for slot in slots}
+    pyvrp_routes = []
+    for slot_index, trips in routes.items():
+        slot = problem.riders[slot_index]
+        activities: list[Activity] = []
+        for k, (stops, times) in enumerate(
+            zip(trips, route_times(problem, slot, trips), strict=True)
+        ):
+            if k:
+                activities.append(Activity(ActivityType.DEPOT, 0))
+            for i, arrival in zip(stops, times.arrivals_s, strict=True):
+                late = max(0, arrival - int(problem.deadline_s[i]))
+                activities.append(Activity(ActivityType.CLIENT, _copy_for(model, i, late)))
+        pyvrp_routes.append(Route(model.data, activities, slot_type[slot_index]))
+    return Solution(model.data, pyvrp_routes)
+
+
+def _copy_for(model: PyvrpModel, order: int, late: int) -> int:
+    for client in model.order_clients[order]:
+        allowed = model.client_late_s[client]
+        if allowed is None or late <= allowed:
+            return client
+    raise PlanInvalid(f"no copy of order index {order} admits {late} s late")
+
+
+def solution_to_routes(model: PyvrpModel, solution: Solution) -> dict[int, list[list[int]]]:
+    """Rider slot -> trips -> pending order indices, from PyVRP's solution. Routes of a vehicle
+    type shared by identical riders go to those riders in order."""
+    taken = [0] * len(model.type_slots)
+    routes: dict[int, list[list[int]]] = {}
+    for route in solution.routes():
+        vehicle_type = route.vehicle_type()
+        slot = model.type_slots[vehicle_type][taken[vehicle_type]]
+        taken[vehicle_type] += 1
+        trips: list[list[int]] = [[] for _ in range(route.num_trips())]
+        for activity in route.schedule():
+            if activity.is_client():
+                trips[activity.trip].append(model.client_order[activity.idx])
+        routes[slot] = [stops for stops in trips if stops]
+    return routes
+
+
+def plan(
+    instance: Instance,
+    *,
+    budget_s: float = DEFAULT_BUDGET_S,
+    seed: int = 0,
+    provider: RoadMatrixProvider | None = None,
+    settings: Settings | None = None,
+    solve: SolveFunction = pyvrp.solve,
+) -> Plan:
+    """Plan every pending order of ``instance`` within about ``budget_s`` seconds of wall time.
+
+    PyVRP gets what is left of the budget after the travel matrix, the model and the greedy
+    starting plan are built. The greedy plan is returned instead (``method=GREEDY``, with the
+    reason in ``fallback_reason``, logged) when no budget is left, when PyVRP raises, or when
+    its answer breaks a hard rule. ``solve`` is ``pyvrp.solve`` (replaceable to inject a
+    failure). Deterministic for a given ``seed`` only up to the time limit.
+    """
+    started = time.perf_counter()
+    problem = build_problem(instance, provider=provider, settings=settings)
+    greedy = greedy_routes(problem)
+
+    def greedy_plan(reason: str) -> Plan:
+        logger.warning("dispatch: greedy fallback (%s)", reason)
+        return make_plan(
+            problem,
+            greedy,
+            method=Method.GREEDY,
+            fallback_reason=reason,
+            plan_s=time.perf_counter() - started,
+        )
+
+    if not problem.riders or len(problem.unplannable) == problem.n_orders:
+        # Nothing for a solver to decide: no rider, or no order any rider can take.
+        return make_plan(
+            problem,
+            greedy,
+            method=Method.GREEDY,
+            fallback_reason=None,
+            plan_s=time.perf_counter() - started,
+        )
+    try:
+        model = build_model(problem)
+        initial = routes_to_solution(problem, model, greedy)
+    except (PlanInvalid, ValueError, RuntimeError) as exc:
+        return greedy_plan(f"model not built: {exc}")
+    remaining = budget_s - (time.perf_counter() - started)
+    if remaining <= 0:
+        return greedy_plan(f"no budget left for the solver ({budget_s:.3f} s)")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            # PyVRP warns when its infeasibility penalties hit their cap (tight instances
+            # where most moves break a window); the warm start keeps the answer feasible.
+            warnings.simplefilter("always", PenaltyBoundWarning)
+            result = solve(
+                model.data,
+                MaxRuntime(remaining),
+                seed=seed,
+                collect_stats=False,
+                display=False,
+                initial_solution=initial,
+            )
+    except Exception as exc:  # any solver failure means: use the fallback
+        return greedy_plan(f"solver raised {type(exc).__name__}: {exc}")
+    for warning in caught:
+        logger.info("dispatch: PyVRP: %s", str(warning.message).split(".")[0].strip())
+    if not result.best.is_feasible():
+        return greedy_plan("solver found no feasible plan")
+    try:
+        return make_plan(
+            problem,
+            solution_to_routes(model, result.best),
+            method=Method.PYVRP,
+            fallback_reason=None,
+            plan_s=time.perf_counter() - started,
+        )
+    except PlanInvalid as exc:
+        return greedy_plan(f"solver plan rejected: {exc}")
+
+
+def greedy_plan(
+    instance: Instance,
+    *,
+    provider: RoadMatrixProvider | None = None,
+    settings: Settings | None = None,
+) -> Plan:
+    """The greedy plan alone (the fallback), for comparisons and benches."""
+    started = time.perf_counter()
+    problem = build_problem(instance, provider=provider, settings=settings)
+    return make_plan(
+        problem,
+        greedy_routes(problem),
+        method=Method.GREEDY,
+        fallback_reason=None,
+        plan_s=time.perf_counter() - started,
+    )
