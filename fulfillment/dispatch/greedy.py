@@ -1,4 +1,4 @@
-"""The fallback planner: nearest-first trips, most urgent order first, in a few milliseconds.
+"""The fallback planner: nearest-first trips, most urgent order first, in milliseconds.
 
 Used when PyVRP fails or has no time left, and as PyVRP's starting solution (so PyVRP's answer
 is never worse than this one by the planner's own cost).
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import heapq
 
+import numpy as np
+
 from fulfillment.dispatch.problem import Problem, RiderSlot, trip_times
 
 
@@ -22,11 +24,13 @@ def greedy_routes(
 ) -> dict[int, list[list[int]]]:
     """Routes (rider slot index -> trips -> pending order indices) covering every order that
     some rider can take, as far as riders' shifts allow."""
-    todo = {i for i in range(problem.n_orders) if i not in problem.unplannable}
+    todo = np.ones(problem.n_orders, dtype=bool)
+    for i in problem.unplannable:
+        todo[i] = False
     routes: dict[int, list[list[int]]] = {slot.index: [] for slot in problem.riders}
     heap = [(slot.free_s, slot.index) for slot in problem.riders]
     heapq.heapify(heap)
-    while todo and heap:
+    while todo.any() and heap:
         free, index = heapq.heappop(heap)
         slot = problem.riders[index]
         if routes[index] and not problem.settings.multi_trip:
@@ -35,7 +39,7 @@ def greedy_routes(
         if not trip:
             continue  # nothing this rider can still take: off the heap for good
         routes[index].append(trip)
-        todo.difference_update(trip)
+        todo[trip] = False
         heapq.heappush(heap, (trip_times(problem, slot, trip, free).returns_s, index))
     return {index: trips for index, trips in routes.items() if trips}
 
@@ -44,39 +48,45 @@ def _trip(
     problem: Problem,
     slot: RiderSlot,
     free: int,
-    todo: set[int],
+    todo: np.ndarray,
     ready_window_s: int,
     neighbours: int,
 ) -> list[int]:
-    candidates = [
-        i
-        for i in todo
-        if problem.bags[i] <= slot.capacity
-        and trip_times(problem, slot, [i], free).returns_s <= slot.end_s
-    ]
-    if not candidates:
+    # Every remaining order this rider could take alone, with its arrival on such a trip.
+    doors = slice(1, problem.n_orders + 1)  # pending orders' points (started trips' follow)
+    out = slot.durations[0, doors]
+    back = slot.durations[doors, 0]
+    loads = np.maximum(free, problem.release_s)
+    arrival = loads + problem.handover_s + out
+    fits = (
+        todo & (problem.bags <= slot.capacity) & (arrival + problem.service_s + back <= slot.end_s)
+    )
+    candidates = np.flatnonzero(fits)
+    if candidates.size == 0:
         return []
-    ready = [i for i in candidates if problem.release_s[i] <= free + ready_window_s]
-    if ready:
-        seed = min(ready, key=lambda i: (_slack(problem, slot, free, i), i))
+    ready = candidates[problem.release_s[candidates] <= free + ready_window_s]
+    if ready.size:
+        slack = problem.deadline_s[ready] - arrival[ready]
+        seed = int(ready[np.argmin(slack)])
     else:
-        seed = min(candidates, key=lambda i: (int(problem.release_s[i]), i))
+        seed = int(candidates[np.argmin(problem.release_s[candidates])])
     trip = [seed]
-    left = set(candidates) - {seed}
-    while left:
+    left = fits.copy()
+    left[seed] = False
+    while left.any():
         times = trip_times(problem, slot, trip, free)
         room = slot.capacity - times.bags
         on_time = [
             arrival <= problem.deadline_s[i]
             for i, arrival in zip(trip, times.arrivals_s, strict=True)
         ]
-        last = problem.loc(trip[-1])
-        near = sorted(
-            (i for i in left if problem.bags[i] <= room),
-            key=lambda i: (int(slot.durations[last, problem.loc(i)]), i),
-        )[:neighbours]
+        near = np.flatnonzero(left & (problem.bags <= room))
+        if near.size == 0:
+            break
+        from_last = slot.durations[problem.loc(trip[-1]), near + 1]
+        near = near[np.argsort(from_last, kind="stable")[:neighbours]]
         added = None
-        for i in near:
+        for i in (int(k) for k in near):
             longer = trip_times(problem, slot, [*trip, i], free)
             if longer.returns_s > slot.end_s:
                 continue
@@ -92,10 +102,5 @@ def _trip(
         if added is None:
             break
         trip.append(added)
-        left.discard(added)
+        left[added] = False
     return trip
-
-
-def _slack(problem: Problem, slot: RiderSlot, free: int, order: int) -> int:
-    arrival = trip_times(problem, slot, [order], free).arrivals_s[0]
-    return int(problem.deadline_s[order]) - arrival

@@ -324,6 +324,12 @@ def test_pyvrp_never_does_worse_than_the_greedy_start():
     assert_sound(greedy, problem)
 
 
+def test_an_empty_pool_plans_and_commits_nothing():
+    decision = dispatch_tick(instance([], [rider("r1")]), budget_s=BUDGET_S)
+    assert decision.plan.trips == () and decision.commitments == ()
+    assert decision.pooled_order_ids == ()
+
+
 def test_no_rider_means_everything_is_pooled_and_explained():
     problem = instance([order("a", at(100, 0))], [])
     decision = dispatch_tick(problem, budget_s=BUDGET_S)
