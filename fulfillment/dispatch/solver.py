@@ -344,9 +344,9 @@ def plan(
     plan is returned instead (``method=GREEDY``, with the reason in ``fallback_reason``,
     logged) when no budget is left, when PyVRP raises, or when its answer is infeasible or
     breaks a hard rule, and also (logged at info) when it costs less to the second than PyVRP's
-    answer (PyVRP prices lateness in steps). ``solve`` has ``pyvrp.solve``'s signature (replaceable to inject a
-    failure, or to compare with plain ``pyvrp.solve``).
-    Deterministic for a given ``seed`` only up to the time limit.
+    answer (PyVRP prices lateness in steps). ``solve`` has ``pyvrp.solve``'s signature
+    (replaceable to inject a failure, or to compare with plain ``pyvrp.solve``). Deterministic
+    for a given ``seed`` only up to the time limit.
     """
     started = time.perf_counter()
     problem = build_problem(instance, provider=provider, settings=settings)
