@@ -16,8 +16,8 @@ The model (integer seconds, time 0 = ``Instance.now``):
   or the earliest any rider could be there when even that is late, the copies have
   ``tw_late`` = ``base``, ``base + late_tiers_s[0]``, ... and a last one none at all; each
   earns ``unplanned_penalty - lateness_weight * (its tw_late - promise)`` as ``prize`` (the
-  last as if ``unbounded_late_s`` late). Every copy has ``release_time`` = when the bags are
-  ready, ``service_duration``, ``delivery=[bags]`` and ``required=False``.
+  last as if its tw_late were ``base + unbounded_late_s``). Every copy has ``release_time`` =
+  when the bags are ready, ``service_duration``, ``delivery=[bags]`` and ``required=False``.
 
 Why copies: PyVRP 0.14 has hard time windows only. A late arrival is "time warp", which makes
 a solution infeasible (the search penalises it only to steer towards feasibility), so a plain
@@ -26,6 +26,11 @@ copy per lateness step, arriving late is a feasible choice that costs a priced s
 lateness, and leaving the order out costs the whole ``unplanned_penalty``: an order that cannot
 be on time is planned late, never dropped while a rider can still reach it. The plan's own
 cost and lateness are then computed exactly, second by second, from the chosen order of stops.
+
+The search (``solve_with_restarts``): PyVRP's iterated local search from the greedy plan, with
+wider granular neighbourhoods and gentler starting penalties than its defaults, restarted from
+its best solution every ``RESTART_S`` seconds, stopped by a wall-clock ``Deadline`` that counts
+the whole budget (matrix, greedy, model and PyVRP's set-up included).
 """
 
 from __future__ import annotations
