@@ -3,23 +3,26 @@
     .venv/bin/python bench/dispatch.py                   # 50/10, 150/20, 300/40; 2 s vs 20 s
     .venv/bin/python bench/dispatch.py --sizes 50:10 --reference-s 5 --seeds 1 2 3
 
-Each instance is one hour of delivery orders around the demo store (OMO Fresh Nihonbashi,
+Each instance is two hours of delivery orders around the demo store (OMO Fresh Nihonbashi,
 35.6822 N 139.7733 E), seeded: addresses uniform over the 3 km delivery disc, orders placed
-uniformly from 15 minutes ago to 45 minutes from now (a static instance with release times, as
-the EURO Meets NeurIPS 2022 static variant), bags ready 4 to 12 minutes after the order is
+uniformly from 15 minutes ago to 105 minutes from now (a static instance with release times, as
+in the EURO Meets NeurIPS 2022 static variant), bags ready 4 to 12 minutes after the order is
 placed, promised 30 minutes after it is placed, 1 to 3 bags, 60 to 120 s at the door. Riders:
 60 % bicycles, 30 % scooters, 10 % on foot (the default speeds and boxes), a third of them
 back at the store only in the next 0 to 10 minutes, shifts ending in 4 hours.
 
-For each instance it prints: the plan time with the default 2 s budget, the total riding time
-of the plan against PyVRP given the reference budget (20 s by default; target <= 1.01x) and
-against the greedy fallback, the planner's cost (riding + door time + lateness), and the orders
-planned late. Planning is single-threaded; run it on an idle machine for stable figures.
+For each instance it prints: the wall and CPU time of one tick's plan with the 2 s budget; the
+total riding time of that plan against PyVRP given the reference budget (20 s by default;
+target <= 1.01x) and against the greedy fallback; the same after several consecutive ticks that
+each start from the previous tick's plan (``warm_start``), as the dispatcher runs; the planner's
+cost (riding + 5 x seconds late) against the reference's; the orders planned late. Planning is
+single-threaded; on a machine shared with other work the CPU time shows what the budget got.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import random
 import sys
@@ -105,6 +108,26 @@ def _late_minutes(plan: Plan) -> float:
     return sum(stop.late_s for stop in plan.late_stops) / 60
 
 
+def _timed(function, *args, **kwargs):
+    """The result, wall seconds and this process's CPU seconds (less than wall when other
+    programs share the cores)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def warm_ticks(instance: Instance, *, ticks: int, tick_s: int, budget_s: float, seed: int) -> Plan:
+    """``ticks`` consecutive dispatcher ticks on an unchanging pool, ``now`` moving on by
+    ``tick_s`` each time, each planned within ``budget_s`` from the previous tick's plan (what
+    the dispatcher does between new orders); returns the last tick's plan."""
+    last = None
+    for k in range(ticks):
+        moved = dataclasses.replace(instance, now=instance.now + timedelta(seconds=tick_s * k))
+        warm = last.routes() if last is not None else None
+        last = plan(moved, budget_s=budget_s, seed=seed + k, warm_start=warm)
+    return last
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -116,28 +139,31 @@ def main() -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=[1], help="instance seeds")
     parser.add_argument("--budget-s", type=float, default=2.0, help="the dispatcher's budget")
     parser.add_argument("--reference-s", type=float, default=20.0, help="the reference budget")
+    parser.add_argument("--ticks", type=int, default=5, help="warm-started ticks to chain")
+    parser.add_argument("--tick-s", type=int, default=10, help="time between ticks")
     parser.add_argument("--solver-seed", type=int, default=0)
     args = parser.parse_args()
     sizes = [tuple(int(part) for part in size.split(":")) for size in args.sizes]
 
-    console = Console(width=max(Console().width, 150))
+    console = Console(width=max(Console().width, 160))
     table = Table(
-        title=f"dispatch planning: {args.budget_s:g} s budget vs {args.reference_s:g} s "
-        "PyVRP vs greedy fallback (riding time in minutes)"
+        title=f"dispatch planning: one {args.budget_s:g} s tick, {args.ticks} warm-started "
+        f"ticks, PyVRP for {args.reference_s:g} s (ref), the greedy fallback. Riding in minutes."
     )
     for column in (
         "orders",
         "riders",
         "seed",
-        "plan s",
+        "plan s (cpu s)",
         "method",
         "riding",
         "ref riding",
         "ratio",
+        f"ratio after {args.ticks} ticks",
         "greedy riding",
-        "greedy/plan",
-        "cost/ref cost",
-        "late (ref, greedy)",
+        "cost / ref cost",
+        f"after {args.ticks} ticks",
+        f"late: 1 tick, {args.ticks} ticks, ref, greedy",
         "late min",
         "late lower bound",
     ):
@@ -157,10 +183,18 @@ def main() -> int:
                 instance = generate_instance(n_orders=n_orders, n_riders=n_riders, seed=seed)
                 progress.update(task, description=f"{label}: greedy")
                 greedy = greedy_plan(instance)
-                progress.update(task, description=f"{label}: {args.budget_s:g} s plan")
-                started = time.perf_counter()
-                planned = plan(instance, budget_s=args.budget_s, seed=args.solver_seed)
-                plan_s = time.perf_counter() - started
+                progress.update(task, description=f"{label}: one {args.budget_s:g} s tick")
+                planned, plan_s, plan_cpu_s = _timed(
+                    plan, instance, budget_s=args.budget_s, seed=args.solver_seed
+                )
+                progress.update(task, description=f"{label}: {args.ticks} warm ticks")
+                warm = warm_ticks(
+                    instance,
+                    ticks=args.ticks,
+                    tick_s=args.tick_s,
+                    budget_s=args.budget_s,
+                    seed=args.solver_seed,
+                )
                 progress.update(task, description=f"{label}: {args.reference_s:g} s reference")
                 reference = plan(instance, budget_s=args.reference_s, seed=args.solver_seed)
                 ratio = planned.travel_s / reference.travel_s
@@ -169,28 +203,32 @@ def main() -> int:
                     str(n_orders),
                     str(n_riders),
                     str(seed),
-                    f"{plan_s:.2f}",
+                    f"{plan_s:.2f} ({plan_cpu_s:.2f})",
                     planned.method.value
                     + (f" ({planned.fallback_reason})" if planned.fallback_reason else ""),
                     f"{planned.travel_s / 60:.0f}",
                     f"{reference.travel_s / 60:.0f}",
                     f"{ratio:.3f}",
+                    f"{warm.travel_s / reference.travel_s:.3f}",
                     f"{greedy.travel_s / 60:.0f}",
-                    f"{greedy.travel_s / planned.travel_s:.2f}",
                     f"{planned.cost / reference.cost:.3f}",
-                    f"{len(planned.late_stops)} ({len(reference.late_stops)}, "
-                    f"{len(greedy.late_stops)})",
+                    f"{warm.cost / reference.cost:.3f}",
+                    f"{len(planned.late_stops)}, {len(warm.late_stops)}, "
+                    f"{len(reference.late_stops)}, {len(greedy.late_stops)}",
                     f"{_late_minutes(planned):.0f}",
                     str(unavoidably_late(instance)),
                 )
     console.print(table)
     console.print(
-        "riding = total riding time of the planned trips; ratio = riding / reference riding "
-        "(target <= 1.01); cost = riding + 5 x seconds late; late = orders planned late "
-        "(lower bound: late even alone with the best rider)."
+        "riding = total riding time of the planned trips; ratio = riding / ref riding (target "
+        "<= 1.01); cost = riding + 5 x seconds late (the planner's objective); late = orders "
+        "planned late (lower bound: late even alone with the best rider); cpu s < plan s when "
+        "other programs share the cores."
     )
     worst = max(ratios)
-    console.print(f"worst riding ratio {worst:.3f}: target {'met' if worst <= 1.01 else 'MISSED'}")
+    console.print(
+        f"worst one-tick riding ratio {worst:.3f}: target {'met' if worst <= 1.01 else 'MISSED'}"
+    )
     return 0
 
 

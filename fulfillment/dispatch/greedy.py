@@ -13,22 +13,38 @@ every stop that was on time on time, is itself on time, and keeps the rider with
 from __future__ import annotations
 
 import heapq
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from fulfillment.dispatch.instance import OrderId, RiderId
 from fulfillment.dispatch.problem import Problem, RiderSlot, trip_times
 
 
 def greedy_routes(
-    problem: Problem, *, ready_window_s: int = 120, neighbours: int = 8
+    problem: Problem,
+    *,
+    start: dict[int, list[list[int]]] | None = None,
+    ready_window_s: int = 120,
+    neighbours: int = 8,
 ) -> dict[int, list[list[int]]]:
     """Routes (rider slot index -> trips -> pending order indices) covering every order that
-    some rider can take, as far as riders' shifts allow."""
+    some rider can take, as far as riders' shifts allow. ``start`` (valid routes, see
+    ``routes_from_ids``) is kept and completed: its riders take new trips after its trips."""
+    start = start or {}
     todo = np.ones(problem.n_orders, dtype=bool)
     for i in problem.unplannable:
         todo[i] = False
     routes: dict[int, list[list[int]]] = {slot.index: [] for slot in problem.riders}
-    heap = [(slot.free_s, slot.index) for slot in problem.riders]
+    heap = []
+    for slot in problem.riders:
+        kept = [list(stops) for stops in start.get(slot.index, []) if stops]
+        routes[slot.index] = kept
+        free = slot.free_s
+        for stops in kept:
+            todo[stops] = False
+            free = trip_times(problem, slot, stops, free).returns_s
+        heap.append((free, slot.index))
     heapq.heapify(heap)
     while todo.any() and heap:
         free, index = heapq.heappop(heap)
@@ -104,3 +120,43 @@ def _trip(
         trip.append(added)
         left[added] = False
     return trip
+
+
+def routes_from_ids(
+    problem: Problem, plan_routes: Mapping[RiderId, Sequence[Sequence[OrderId]]]
+) -> dict[int, list[list[int]]]:
+    """Routes by rider slot and pending order index from routes by rider and order id (a
+    previous tick's ``Plan.routes()``), keeping only what still holds: riders still usable,
+    orders still pending and plannable, each once, boxes not overfull, and each rider back
+    before the end of the shift (trips are dropped from the end until so)."""
+    slot_of = {slot.rider.id: slot for slot in problem.riders}
+    index_of = {order.id: i for i, order in enumerate(problem.instance.orders)}
+    used: set[int] = set()
+    out: dict[int, list[list[int]]] = {}
+    for rider_id, trips in plan_routes.items():
+        slot = slot_of.get(rider_id)
+        if slot is None:
+            continue
+        kept: list[list[int]] = []
+        for trip in trips:
+            stops = []
+            for order_id in trip:
+                i = index_of.get(order_id)
+                if i is None or i in used or i in problem.unplannable:
+                    continue
+                stops.append(i)
+                used.add(i)
+            if stops and sum(int(problem.bags[i]) for i in stops) <= slot.capacity:
+                kept.append(stops)
+            else:
+                used.difference_update(stops)
+        while kept:
+            free = slot.free_s
+            for stops in kept:
+                free = trip_times(problem, slot, stops, free).returns_s
+            if free <= slot.end_s:
+                break
+            used.difference_update(kept.pop())
+        if kept:
+            out[slot.index] = kept
+    return out

@@ -13,6 +13,8 @@ from fulfillment.dispatch.instance import OrderId, RiderId
 class Method(enum.StrEnum):
     PYVRP = "pyvrp"
     GREEDY = "greedy"
+    WARM_START = "warm_start"
+    """The previous tick's plan, completed by the greedy (a fallback, like ``GREEDY``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +73,9 @@ class Plan:
     """A plan for every pending order: ``trips`` (started ones first, then the planned trips of
     each rider in departure order) and ``unplanned`` orders.
 
-    ``method`` says who made it; ``fallback_reason`` why the greedy plan was used instead of
-    PyVRP's (``None`` when PyVRP's plan was used, or when the greedy was asked for directly).
+    ``method`` says who made it; ``fallback_reason`` why the starting plan (greedy, or the
+    previous tick's completed by the greedy) was used instead of PyVRP's (``None`` when PyVRP's
+    plan was used, or when the greedy was asked for directly).
     ``cost`` is the planner's objective, the same for both methods: seconds of riding plus
     ``lateness_weight`` x seconds late plus ``unplanned_penalty`` per unplanned order.
     """
@@ -102,6 +105,15 @@ class Plan:
     @property
     def late_stops(self) -> tuple[PlannedStop, ...]:
         return tuple(stop for trip in self.trips for stop in trip.late_stops)
+
+    def routes(self) -> dict[RiderId, list[list[OrderId]]]:
+        """The planned (not started) trips as plain data, rider -> trips -> order ids in
+        order: what to keep between ticks (e.g. as JSON in Redis) and hand back to the next
+        tick's ``plan(warm_start=...)``."""
+        out: dict[RiderId, list[list[OrderId]]] = {}
+        for trip in self.planned_trips:
+            out.setdefault(trip.rider_id, []).append(list(trip.order_ids))
+        return out
 
     def trips_of(self, rider_id: RiderId) -> tuple[PlannedTrip, ...]:
         return tuple(trip for trip in self.trips if trip.rider_id == rider_id)

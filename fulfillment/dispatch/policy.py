@@ -27,10 +27,11 @@ never considered here), with ``tick`` = the tick interval and ``now`` = the inst
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from fulfillment.dispatch.instance import Instance, OrderId
+from fulfillment.dispatch.instance import Instance, OrderId, RiderId
 from fulfillment.dispatch.plan import Plan, PlannedTrip
 from fulfillment.dispatch.problem import Settings
 from fulfillment.dispatch.solver import DEFAULT_BUDGET_S, SolveFunction, plan
@@ -119,12 +120,20 @@ def dispatch_tick(
     provider: RoadMatrixProvider | None = None,
     settings: Settings | None = None,
     solve: SolveFunction | None = None,
+    warm_start: Mapping[RiderId, Sequence[Sequence[OrderId]]] | None = None,
 ) -> Decision:
     """One dispatcher tick: plan every pending order within ``budget_s``, then decide what to
     commit. The caller commits ``Decision.commitments`` (in one transaction, guarded so that an
-    order is never on two trips) and leaves the pooled orders for the next tick."""
+    order is never on two trips) and leaves the pooled orders for the next tick; it may keep
+    ``Decision.plan.routes()`` and pass it back as the next tick's ``warm_start``."""
     extra = {} if solve is None else {"solve": solve}
     planned = plan(
-        instance, budget_s=budget_s, seed=seed, provider=provider, settings=settings, **extra
+        instance,
+        budget_s=budget_s,
+        seed=seed,
+        provider=provider,
+        settings=settings,
+        warm_start=warm_start,
+        **extra,
     )
     return decide(instance, planned, tick_s=tick_s, margin_s=margin_s)

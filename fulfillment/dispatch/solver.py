@@ -39,7 +39,7 @@ import logging
 import math
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from pyvrp import (
@@ -65,8 +65,8 @@ from pyvrp.search import (
     compute_neighbours,
 )
 
-from fulfillment.dispatch.greedy import greedy_routes
-from fulfillment.dispatch.instance import Instance, Point
+from fulfillment.dispatch.greedy import greedy_routes, routes_from_ids
+from fulfillment.dispatch.instance import Instance, OrderId, Point, RiderId
 from fulfillment.dispatch.plan import Method, Plan
 from fulfillment.dispatch.problem import (
     PlanInvalid,
@@ -341,6 +341,7 @@ def plan(
     provider: RoadMatrixProvider | None = None,
     settings: Settings | None = None,
     solve: SolveFunction = solve_with_restarts,
+    warm_start: Mapping[RiderId, Sequence[Sequence[OrderId]]] | None = None,
 ) -> Plan:
     """Plan every pending order of ``instance`` within about ``budget_s`` seconds of wall time.
 
@@ -352,10 +353,21 @@ def plan(
     answer (PyVRP prices lateness in steps). ``solve`` has ``pyvrp.solve``'s signature
     (replaceable to inject a failure, or to compare with plain ``pyvrp.solve``). Deterministic
     for a given ``seed`` only up to the time limit.
+
+    ``warm_start`` is the previous tick's ``Plan.routes()``: what still holds of it (riders,
+    pending orders, boxes, shifts), completed by the greedy, is the starting plan when it costs
+    less than the greedy's own, so each tick's search continues the last one's.
     """
     started = time.perf_counter()
     problem = build_problem(instance, provider=provider, settings=settings)
     greedy = greedy_routes(problem)
+    start_method = Method.GREEDY
+    if warm_start:
+        # The previous tick's plan, still valid where it holds, completed by the greedy: the
+        # search goes on from where the last tick left it when that is the cheaper start.
+        warm = greedy_routes(problem, start=routes_from_ids(problem, warm_start))
+        if _cost(problem, warm) < _cost(problem, greedy):
+            greedy, start_method = warm, Method.WARM_START
 
     def fallback(reason: str | None) -> Plan:
         if reason is not None:
@@ -363,7 +375,7 @@ def plan(
         return make_plan(
             problem,
             greedy,
-            method=Method.GREEDY,
+            method=start_method,
             fallback_reason=reason,
             plan_s=time.perf_counter() - started,
         )
@@ -412,10 +424,14 @@ def plan(
     start = fallback(None)
     if start.cost < solved.cost:
         logger.info(
-            "dispatch: the greedy plan costs less than PyVRP's (%d < %d)", start.cost, solved.cost
+            "dispatch: the starting plan costs less than PyVRP's (%d < %d)", start.cost, solved.cost
         )
-        return replace(start, fallback_reason="greedy plan cheaper to the second")
+        return replace(start, fallback_reason="the starting plan costs less to the second")
     return solved
+
+
+def _cost(problem: Problem, routes: dict[int, list[list[int]]]) -> int:
+    return make_plan(problem, routes, method=Method.GREEDY, fallback_reason=None, plan_s=0.0).cost
 
 
 def greedy_plan(

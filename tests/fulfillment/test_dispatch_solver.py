@@ -379,3 +379,36 @@ def test_a_rider_whose_shift_ends_too_soon_takes_nothing():
 def test_inconsistent_inputs_are_refused(broken):
     with pytest.raises(InvalidInstance):
         broken()
+
+
+def test_the_next_tick_starts_from_what_still_holds_of_the_last_plan():
+    # given: last tick's plan for twelve orders and three riders
+    orders = [
+        order(f"o{k}", at(1800 * math.cos(k), 1800 * math.sin(k)), ready=k % 4, promised=25 + k)
+        for k in range(12)
+    ]
+    riders = [rider("r1"), rider("r2", Vehicle.SCOOTER), rider("r3", free=3)]
+    last = plan(instance(orders, riders), budget_s=0.5, seed=3)
+    # and now, ten seconds on: "o0" went out, and the kept routes mention an order and a
+    # rider that do not exist (the ghost's "o5" is r1's already)
+    routes = last.routes()
+    routes["ghost"] = [["o5"]]
+    routes["r1"] = [["nope", *trip] for trip in routes.get("r1", [])]
+    later = Instance(
+        now=NOW + timedelta(seconds=10),
+        depot=Depot(location=STORE, handover_s=60),
+        orders=tuple(o for o in orders if o.id != "o0"),
+        riders=tuple(riders),
+    )
+    # when: no budget for the solver, so the starting plan is the answer
+    result = plan(later, budget_s=0, warm_start=routes)
+    # then: it is the last plan where it still holds (every rider keeps its trips, in order,
+    # without "o0" and "nope"), cheaper than the greedy alone
+    assert result.method == Method.WARM_START
+    assert result.cost < greedy_plan(later).cost
+    assert_sound(result, later)
+    expected = {
+        rider_id: [[i for i in trip if i != "o0"] for trip in trips]
+        for rider_id, trips in last.routes().items()
+    }
+    assert result.routes() == expected
