@@ -270,7 +270,7 @@ SOLVE_PARAMS = SolveParams(
     neighbourhood=NeighbourhoodParams(num_neighbours=200),
     penalty=PenaltyParams(max_penalty=10_000.0, solutions_between_updates=50),
 )
-RESTART_S = 0.5
+RESTART_S = 0.25
 
 
 def solve_with_restarts(
