@@ -33,6 +33,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/pip install --quiet --editable '.[test,bench]'
 	$(BIN)/python bench/scan.py
 	$(BIN)/python bench/checkout.py
+	$(BIN)/python bench/dispatch.py
 
 clean:
 	rm -rf $(VENV) var/static
