@@ -12,15 +12,13 @@ from rest_framework.views import APIView
 
 from accounts.models import Member
 from accounts.selectors import member_for
-from omostore.errors import DomainError, NotFound
+from omostore.errors import NotFound, idempotency_key
 from omostore.money import Money
 from omostore.ratelimit import enforce_rate_limit
 from omostore.serializers import MoneySerializer
 from payments import selectors, services
 from payments.errors import PaymentNotPending
 from payments.models import Payment, PaymentMethod
-
-IDEMPOTENCY_KEY_MAX = 80
 
 
 class MinorUnitsField(serializers.IntegerField):
@@ -56,10 +54,6 @@ class PaymentSerializer(serializers.Serializer):
         if payment.method != PaymentMethod.TEST or payment.status != Payment.Status.PENDING:
             return None
         return reverse("api-test-payment-confirm", args=[payment.pk])
-
-
-class IdempotencyKeyRequired(DomainError):
-    code = "idempotency_key_required"
 
 
 def _member(request) -> Member:
@@ -200,11 +194,7 @@ class WalletTopUpApi(APIView):
     )
     def post(self, request):
         member = _member(request)
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key or len(key) > IDEMPOTENCY_KEY_MAX:
-            raise IdempotencyKeyRequired(
-                f"Send an Idempotency-Key header (1 to {IDEMPOTENCY_KEY_MAX} characters)."
-            )
+        key = idempotency_key(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         enforce_rate_limit(

@@ -150,3 +150,4 @@ def _mark_refund_failed(*, refund_id: int) -> None:
         Payment.objects.filter(pk=refund.payment_id, refunded_amount__gte=refund.amount).update(
             refunded_amount=F("refunded_amount") - refund.amount
         )
+        signals.refund_failed.send(sender=Refund, refund=refund)

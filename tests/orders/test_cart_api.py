@@ -55,7 +55,10 @@ def test_bad_quantities_are_refused_and_change_nothing(offer, quantity):
 
 def test_products_sold_by_weight_take_grams(store):
     offer = factories.make_offer(
-        store=store, product=factories.make_product(sold_by="weight"), price=398
+        store=store,
+        product=factories.make_product(sold_by="weight"),
+        price=398,
+        stock_on_hand=5000,  # grams
     )
     client = member_client(factories.make_member())
     assert add(client, offer, 30).status_code == 400  # under 50 g
