@@ -11,6 +11,7 @@ from catalog.selectors import stock_state
 from omostore.money import Money
 from orders import live
 from orders.models import (
+    QUANTITY_LIMITS,
     Cart,
     CartLine,
     Order,
@@ -73,6 +74,7 @@ def priced_cart(*, cart: Cart | None, store) -> dict:
                 "stock_state": stock_state(offer),
                 "available": max(offer.stock_available, 0) if offer.is_active else 0,
                 "enough_stock": offer.is_active and offer.stock_available >= line.quantity,
+                "limits": QUANTITY_LIMITS[product.sold_by],
             }
         )
     return {"cart": cart, "store": store, "lines": rows, "total": total}
