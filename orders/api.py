@@ -630,13 +630,13 @@ class StaffOrderRefundApi(APIView):
             line_id = serializers.IntegerField(min_value=1)
             quantity = serializers.IntegerField(min_value=1, max_value=5000)
 
-        lines = LineSerializer(many=True, required=False, max_length=200)
+        lines = LineSerializer(many=True, required=False, min_length=1, max_length=200)
         amount = serializers.IntegerField(min_value=1, required=False)
         reason = serializers.ChoiceField(choices=[str(r) for r in STAFF_REFUND_REASONS])
         note = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
         def validate(self, attrs):
-            if bool(attrs.get("lines")) == ("amount" in attrs):
+            if ("lines" in attrs) == ("amount" in attrs):
                 raise serializers.ValidationError(_("Send either lines or an amount."))
             return attrs
 

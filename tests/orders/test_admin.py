@@ -83,7 +83,7 @@ def test_the_changelist_lists_this_stores_orders_only(store):
 
 
 def test_a_manager_cancels_with_a_full_refund_once_however_often_the_form_is_sent(store):
-    # given a paid pickup order of 2 × ¥300 + 1 × ¥500
+    # given a paid pickup order of 2 x ¥300 + 1 x ¥500
     order = paid_order(store, lines=((2, 300), (1, 500)))
     client = manager_of(store)
     page = client.get(f"/admin/orders/order/{order.pk}/cancel/")
