@@ -252,6 +252,7 @@ class OrderAdmin(StoreScopedAdmin):
 
     class Media:
         css = {"all": ["css/admin_orders.css"]}
+
     # What the shop needs, compact; the idempotency key and request fingerprint stay out of sight.
     fields = [
         ("status", "channel", "total_display"),

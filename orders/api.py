@@ -354,13 +354,13 @@ class OrderDetailSerializer(OrderOutputSerializer):
     timeline = TimelineEntrySerializer(many=True)
 
 
-def _order_body(order, payment=None) -> dict:
-    """The detail body: the order read again with its timeline and refunds (a fixed number of
-    queries whatever its number of lines)."""
-    order = selectors.member_order(member=order.member, number=order.number)
+def _order_body(order, payment=None, *, reread: bool = True) -> dict:
+    """The detail body: the order with its timeline and refunds, and its latest payment. A
+    fixed number of queries whatever its number of lines; `reread=False` when `order` comes
+    from `selectors.member_order` just now (nothing changed since)."""
+    if reread:
+        order = selectors.order_with_timeline(order_id=order.pk)
     payment = payment or selectors.latest_payment(order=order)
-    if payment is not None:
-        payment.refresh_from_db()
     snapshot = selectors.order_snapshot(order=order)
     body = OrderOutputSerializer(order).data
     body["payment"] = PaymentSerializer(payment).data if payment else None
@@ -450,7 +450,7 @@ class OrderDetailApi(APIView):
     @extend_schema(responses=OrderDetailSerializer)
     def get(self, request, number: str):
         order = _own_order(request, number)
-        return Response(_order_body(order))
+        return Response(_order_body(order, reread=False))
 
 
 def _own_order(request, number: str):

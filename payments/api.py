@@ -3,6 +3,7 @@ One view per operation; the services hold the rules."""
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -59,7 +60,7 @@ class PaymentSerializer(serializers.Serializer):
 def _member(request) -> Member:
     member = member_for(user=request.user)
     if member is None:
-        raise NotFound("Only members have a wallet and payments.")
+        raise NotFound(_("Only members have a wallet and payments."))
     return member
 
 
@@ -130,11 +131,13 @@ class TestPaymentConfirmApi(APIView):
             raise NotFound("The test payment provider exists only outside production.")
         payment = selectors.member_payment(member=_member(request), payment_id=payment_id)
         if payment is None or payment.method != PaymentMethod.TEST:
-            raise NotFound("No such test payment.")
+            raise NotFound(_("No such test payment."))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if payment.status != Payment.Status.PENDING:
-            raise PaymentNotPending(f"This payment is {payment.status}, not pending.")
+            raise PaymentNotPending(
+                _("This payment is %(status)s, not pending.") % {"status": payment.status}
+            )
         services.confirm_test_payment(payment=payment, outcome=data.validated_data["outcome"])
         return Response(PaymentSerializer(payment).data)
 

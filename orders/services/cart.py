@@ -12,6 +12,7 @@ import logging
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import Member
@@ -60,6 +61,13 @@ def validate_quantity(*, quantity: object, sold_by: str) -> int:
     return quantity
 
 
+def shopper_name(product) -> str:
+    """The product's name in the shopper's language (the one of the request)."""
+    if (get_language() or "en").startswith("ja") and product.name_ja:
+        return product.name_ja
+    return product.name_en
+
+
 def check_available(*, offer: StoreOffer, quantity: int) -> None:
     """Refuse a cart line of more than is available now, saying how many are left."""
     available = max(offer.stock_available, 0)
@@ -68,16 +76,16 @@ def check_available(*, offer: StoreOffer, quantity: int) -> None:
     product = offer.product
     unit = "grams" if product.sold_by == "weight" else "pieces"
     if available == 0:
-        message = _("%(name)s is sold out.") % {"name": product.name_en}
+        message = _("%(name)s is sold out.") % {"name": shopper_name(product)}
     elif product.sold_by == "weight":
         message = _("Only %(available)s g of %(name)s are left.") % {
             "available": available,
-            "name": product.name_en,
+            "name": shopper_name(product),
         }
     else:
         message = _("Only %(available)s of %(name)s are left.") % {
             "available": available,
-            "name": product.name_en,
+            "name": shopper_name(product),
         }
     raise errors.NotEnoughStock(
         message,

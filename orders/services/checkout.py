@@ -30,7 +30,7 @@ from orders.models import (
     OrderStatus,
 )
 from orders.services.cancellation import cancel_unpaid_order
-from orders.services.cart import validate_quantity
+from orders.services.cart import shopper_name, validate_quantity
 from payments import selectors as payment_selectors
 from payments import services as payment_services
 from payments.errors import InsufficientFunds
@@ -179,7 +179,6 @@ def start_order_payment(*, order: Order) -> Payment:
             note="payment could not start",
         )
         raise
-    order.refresh_from_db()
     return payment
 
 
@@ -234,7 +233,7 @@ def _create_order(
         offer, product = line.offer, line.offer.product
         if not offer.is_active:
             raise errors.UnknownProduct(
-                _("%(name)s is no longer sold here.") % {"name": product.name_en}
+                _("%(name)s is no longer sold here.") % {"name": shopper_name(product)}
             )
         validate_quantity(quantity=line.quantity, sold_by=product.sold_by)
         unit = offer.current_price(at=now)  # the server's price, never the client's
