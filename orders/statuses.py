@@ -69,8 +69,10 @@ def member_may_cancel(*, channel: str, status: str) -> bool:
 
 def staff_may_cancel(*, channel: str, status: str) -> bool:
     """The one rule for the store's Cancel: before the order has left the store."""
-    return status in CANCELLABLE_BY_STAFF and can_transition(
-        channel=channel, from_status=status, to_status=S.CANCELLED
+    return (
+        status in CANCELLABLE_BY_STAFF
+        and status not in NOT_IN_CHANNEL.get(channel, frozenset())
+        and can_transition(channel=channel, from_status=status, to_status=S.CANCELLED)
     )
 
 
@@ -92,16 +94,16 @@ def status_table_markdown() -> str:
 
     channels = list(Channel.values)
     head = [
-        "| status | next | " + " | ".join(f"{c}: next" for c in channels) + " | "
+        "| status | " + " | ".join(f"next ({c})" for c in channels) + " | "
         "member may cancel | staff may cancel | staff buttons |",
-        "| --- | --- | " + " | ".join("---" for _ in channels) + " | --- | --- | --- |",
+        "| --- | " + " | ".join("---" for _ in channels) + " | --- | --- | --- |",
     ]
     rows = []
     for status in S.values:
         per_channel = []
         for channel in channels:
             if status in NOT_IN_CHANNEL[channel]:
-                per_channel.append("(not in this channel)")
+                per_channel.append("(never)")
             else:
                 per_channel.append(names(next_statuses(channel=channel, from_status=status)))
         member = [c for c in channels if member_may_cancel(channel=c, status=status)]
@@ -116,7 +118,7 @@ def status_table_markdown() -> str:
             key=S.values.index,
         )
         rows.append(
-            f"| `{status}` | {names(TRANSITIONS[status])} | "
+            f"| `{status}` | "
             + " | ".join(per_channel)
             + f" | {', '.join(member) or 'no'} | {', '.join(staff) or 'no'} | "
             + f"{names(buttons)} |"
