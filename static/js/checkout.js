@@ -127,7 +127,7 @@
     if (latitudeInput.value) setPoint(Number(latitudeInput.value), Number(longitudeInput.value), true);
   }
 
-  document.getElementById("use-location").addEventListener("click", () => {
+  if (form) document.getElementById("use-location").addEventListener("click", () => {
     if (!navigator.geolocation) {
       pointStatus.textContent = msg("no-location", "Your location is not available. Tap the map instead.");
       return;
