@@ -119,6 +119,7 @@ TIMELINE_TEXTS = {
     "line-short": _("%(name)s: %(quantity)s short."),
     "line-substituted": _("%(name)s was replaced."),
     "nothing-charged": _("Nothing was charged."),
+    "cancelled-because": _("%(status)s. %(reason)s"),
 }
 
 # Where a refund's money goes, as the shopper reads it.
@@ -135,7 +136,9 @@ def _timeline_text(entry: dict, *, refunds: dict[int, dict], line_names: dict[in
     if kind == OrderEvent.Kind.STATUS_CHANGED:
         text = str(STATUS_LABELS.get(entry["to"], entry["to"]))
         reason = CANCEL_REASON_LABELS.get(payload.get("reason", ""))
-        return f"{text}. {reason}" if entry["to"] == OrderStatus.CANCELLED and reason else text
+        if entry["to"] == OrderStatus.CANCELLED and reason:
+            return str(TIMELINE_TEXTS["cancelled-because"]) % {"status": text, "reason": reason}
+        return text
     if kind in (OrderEvent.Kind.REFUND, OrderEvent.Kind.REFUND_FAILED):
         refund = refunds.get(payload["order_refund_id"])
         amount = refund["amount"]["formatted"] if refund else str(payload["amount"])

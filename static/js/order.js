@@ -87,7 +87,7 @@
     if (entry.kind === "status_changed") {
       const text = labels[entry.to] || entry.to;
       const reason = cancelReasons[payload.reason];
-      return entry.to === "cancelled" && reason ? `${text}. ${reason}` : text;
+      return entry.to === "cancelled" && reason ? fill(texts["cancelled-because"], { status: text, reason: reason }) : text;
     }
     if (entry.kind === "refund" || entry.kind === "refund_failed") {
       const refund = refundById(payload.order_refund_id);
