@@ -14,7 +14,8 @@ One rule for `Idempotency-Key` (checkout, wallet top-ups, staff refunds and canc
 `idempotency_key(request)` reads it; missing, blank or longer than IDEMPOTENCY_KEY_MAX characters
 is 400 `idempotency_key_required`; the same key with a different request is 422
 `idempotency_key_reused` (as the IETF draft "The Idempotency-Key HTTP Header Field" says); the
-same key with the same request returns the first answer.
+same key with the same request returns the same resource (checkout answers 200 instead of 201 to
+say it made nothing new).
 """
 
 from __future__ import annotations
