@@ -61,4 +61,5 @@ class Member(models.Model):
     joined_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return f"{self.member_code} ({self.user.email})"
+        # The code alone: staff screens show members without their email.
+        return self.member_code

@@ -51,10 +51,13 @@ class GrantRoleForm(forms.ModelForm):
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
-        if request is not None and not request.user.is_superuser:
+        if request is not None and not request.user.is_superuser and "role" in self.fields:
             self.fields["role"].choices = [
                 (value, label) for value, label in Role.choices if value in GRANTABLE_BY_MANAGER
             ]
+        stores = managed_store_ids(request) if request is not None else None
+        if stores is not None and len(stores) == 1 and "store" in self.fields:
+            self.fields["store"].initial = stores[0]  # a manager of one store: no choice to make
 
     def clean(self):
         cleaned = super().clean()

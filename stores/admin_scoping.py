@@ -11,7 +11,8 @@ out-of-scope row is as unknown as a missing one).
 from __future__ import annotations
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 
 from stores.models import Store
 from stores.roles import Role
@@ -36,6 +37,14 @@ def scoped_queryset_for(model, request, admin_site=admin.site):
     if isinstance(model_admin, StoreScopedMixin):
         return model_admin.get_queryset(request)
     return None
+
+
+def _is_relation(model, path: str) -> bool:
+    try:
+        fields = get_fields_from_path(model, path)
+    except (FieldDoesNotExist, NotRelationField):  # a custom filter's name, not a field path
+        return False
+    return bool(fields) and fields[-1].is_relation
 
 
 class ScopedForeignKeysMixin:
@@ -71,6 +80,19 @@ class StoreScopedMixin(ScopedForeignKeysMixin):
 
     def get_queryset(self, request):
         return self.scope_queryset(request, super().get_queryset(request))
+
+    def get_list_filter(self, request):
+        """A filter by a related row (a store, a product) lists only the related rows of the
+        manager's own rows, never every store's."""
+        list_filter = super().get_list_filter(request)
+        if self.managed_store_ids(request) is None:
+            return list_filter
+        return [
+            (item, admin.RelatedOnlyFieldListFilter)
+            if isinstance(item, str) and _is_relation(self.model, item)
+            else item
+            for item in list_filter
+        ]
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if "queryset" not in kwargs:
