@@ -16,6 +16,7 @@ import uuid
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -531,8 +532,6 @@ class OrderAdmin(StoreScopedAdmin):
             return self._back(order)
 
         def move():
-            from django.db import transaction
-
             with transaction.atomic():
                 locked = Order.objects.select_for_update().get(pk=order.pk)
                 services.set_status(order=locked, to_status=to_status, actor=request.user)

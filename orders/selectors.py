@@ -3,7 +3,7 @@ list take a fixed number of queries whatever the number of lines."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import Member
@@ -192,11 +192,3 @@ def staff_order(*, number: str, store_ids: list[int] | None) -> Order | None:
     if store_ids is not None:
         orders = orders.filter(store_id__in=store_ids)
     return orders.first()
-
-
-def orders_with_refunds(*, store_ids: list[int] | None) -> QuerySet[Order]:
-    """Orders of these stores that have at least one refund (the managers' refund list)."""
-    orders = Order.objects.filter(Exists(OrderRefund.objects.filter(order=OuterRef("pk"))))
-    if store_ids is not None:
-        orders = orders.filter(store_id__in=store_ids)
-    return orders
