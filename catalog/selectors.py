@@ -203,3 +203,49 @@ class ProductContent:
     @cached_property
     def recipes(self) -> list[Recipe]:
         return recipes_using(product=self.product, store=self.store)
+
+
+# --- Reads for the apps above (orders) ------------------------------------------------------------
+
+
+def active_offer(*, store: Store, sku: str) -> StoreOffer | None:
+    """The store's active offer of the product `sku`, with its product and store, or None."""
+    return (
+        StoreOffer.objects.select_related("product", "store")
+        .filter(store=store, product__sku=sku, is_active=True)
+        .first()
+    )
+
+
+def active_offers_by_id(*, offer_ids) -> dict[int, StoreOffer]:
+    """The active offers among `offer_ids`, with their products, by id (one query)."""
+    return {
+        offer.pk: offer
+        for offer in StoreOffer.objects.select_related("product").filter(
+            pk__in=list(offer_ids), is_active=True
+        )
+    }
+
+
+def recipe_offers(
+    *, recipe_slug: str, store: Store
+) -> list[tuple[Product, StoreOffer | None]] | None:
+    """Each catalogue product a published recipe uses, with the store's active offer of it (or
+    None); None when there is no such recipe with catalogue products. Two queries."""
+    products = [
+        ingredient.product
+        for ingredient in RecipeIngredient.objects.filter(
+            recipe__slug=recipe_slug, recipe__is_published=True, product__isnull=False
+        )
+        .select_related("product")
+        .order_by("position", "pk")
+    ]
+    if not products:
+        return None
+    offers = {
+        offer.product_id: offer
+        for offer in StoreOffer.objects.select_related("product", "store").filter(
+            store=store, is_active=True, product__in=products
+        )
+    }
+    return [(product, offers.get(product.pk)) for product in products]

@@ -12,6 +12,10 @@ from django.dispatch import Signal
 # "scanned_at" (ISO 8601)}: buffered scans were written to the database.
 scans_recorded = Signal()
 
+# review_id, product_id, member_id: a member wrote a new review (orders marks it a verified
+# purchase when the member has already bought the product).
+review_written = Signal()
+
 # member_id, product_ids, review_ids: reviews of the member became verified purchases.
 reviews_verified = Signal()
 

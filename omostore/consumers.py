@@ -42,7 +42,7 @@ CLOSE_FORBIDDEN = 4403
 
 def user_group(user_id: int) -> str:
     """The group every open socket of one user joins, for revocations."""
-    return realtime.group_name("user", user_id)
+    return realtime.groups.user(user_id)
 
 
 def session_fingerprint(session_key: str | None) -> str | None:

@@ -1,9 +1,21 @@
 """Domain errors and the one place that turns them (and every DRF error) into a 4xx response.
 
 Services raise `DomainError` subclasses named after what went wrong in the shop's language; they
-never raise HTTP errors. Every 4xx from the API has one shape:
+never raise HTTP errors. Each app keeps its own in `<app>/errors.py`, deriving from these. Every 4xx
+from the API has one shape:
 
     {"error": {"code": "insufficient_stock", "message": "...", "details": {...}}}
+
+Messages a shopper reads are translated (`gettext`, catalogues in `locale/`). A server-rendered
+page that meets a domain error shows it on a friendly 4xx page (`DomainErrorPageMiddleware`),
+never a 500.
+
+One rule for `Idempotency-Key` (checkout, wallet top-ups, staff refunds and cancellations):
+`idempotency_key(request)` reads it; missing, blank or longer than IDEMPOTENCY_KEY_MAX characters
+is 400 `idempotency_key_required`; the same key with a different request is 422
+`idempotency_key_reused` (as the IETF draft "The Idempotency-Key HTTP Header Field" says); the
+same key with the same request returns the same resource (checkout answers 200 instead of 201 to
+say it made nothing new).
 """
 
 from __future__ import annotations
@@ -11,7 +23,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -42,6 +56,35 @@ class Forbidden(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     http_status = status.HTTP_409_CONFLICT
+
+
+class IdempotencyKeyRequired(DomainError):
+    code = "idempotency_key_required"
+
+
+class IdempotencyKeyReused(DomainError):
+    """The key was already used for a different request."""
+
+    code = "idempotency_key_reused"
+    http_status = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX = 80
+
+
+def idempotency_key(request) -> str:
+    """The request's `Idempotency-Key` header: 1 to IDEMPOTENCY_KEY_MAX visible ASCII
+    characters, else IdempotencyKeyRequired (400). Callers scope it (to the member, the staff
+    user, the order) before using it as a unique key."""
+    key = request.headers.get(IDEMPOTENCY_KEY_HEADER, "").strip()
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX or not all(33 <= ord(c) < 127 for c in key):
+        raise IdempotencyKeyRequired(
+            _("Send an Idempotency-Key header (1 to %(max)s visible ASCII characters).")
+            % {"max": IDEMPOTENCY_KEY_MAX},
+            details={"header": IDEMPOTENCY_KEY_HEADER, "max_length": IDEMPOTENCY_KEY_MAX},
+        )
+    return key
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -85,3 +128,31 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
 
 def json_error_response(request, code: str, message: str, http_status: int) -> JsonResponse:
     return JsonResponse(error_body(code, message), status=http_status)
+
+
+class DomainErrorPageMiddleware:
+    """A domain error that reaches a server-rendered page becomes that page's 4xx, with the
+    error's (translated) message, instead of a 500. The API has its own handler
+    (`api_exception_handler`); a request for JSON gets the API's shape here too."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request, exception) -> HttpResponse | None:
+        if not isinstance(exception, DomainError):
+            return None
+        if request.path.startswith("/api/") or "application/json" in request.headers.get(
+            "Accept", ""
+        ):
+            return json_error_response(
+                request, exception.code, exception.message, exception.http_status
+            )
+        return render(
+            request,
+            "error.html",
+            {"code": exception.code, "message": exception.message, "status": exception.http_status},
+            status=exception.http_status,
+        )

@@ -1,6 +1,8 @@
 """Realtime plumbing every app uses: publish an event to a group after the transaction commits.
 
-A group is named per store / zone / order / rider (see `group_name`). Every event carries the
+A group is named per store / zone / order / rider by the one function of its kind in `groups`
+(`groups.store(7)` → `"store.7"`); nothing else builds a group name. Each group's snapshot and
+events are described in docs/realtime.md. Every event carries the
 group's sequence number, kept in Redis, so a client that missed one (a dropped Wi-Fi, a Redis
 restart) sees the gap and asks for a fresh snapshot. Nothing is sent for a transaction that rolls
 back, and losing a message never loses work: the database stays the source of truth.
@@ -9,6 +11,7 @@ back, and losing a message never loses work: the database stays the source of tr
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -23,9 +26,46 @@ logger = logging.getLogger(__name__)
 _SEQUENCE_KEY = "omostore:realtime:seq:{group}"
 
 
-def group_name(kind: str, key: object) -> str:
-    """`group_name("store", 7)` → `"store.7"`; Channels allows only ASCII letters, digits, -_. ."""
-    return f"{kind}.{key}"
+_GROUP_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,99}$")
+
+
+def _group(*parts: object) -> str:
+    name = ".".join(str(part) for part in parts)
+    # Channels accepts only ASCII letters, digits, "-", "_" and "." in a group name, under 100.
+    if not _GROUP_NAME.match(name):
+        raise ValueError(f"not a valid realtime group name: {name!r}")
+    return name
+
+
+class groups:
+    """The name of every realtime group, one function per kind of group. Publishers and
+    consumers both call these; docs/realtime.md describes each group's snapshot and events."""
+
+    @staticmethod
+    def store(store_id: int) -> str:
+        """The store feed on the staff tablets: open orders of the store (`store.<id>`)."""
+        return _group("store", int(store_id))
+
+    @staticmethod
+    def store_zone(store_id: int, zone: str) -> str:
+        """One temperature zone's pickers in a store (`store.<id>.zone.<zone>`)."""
+        return _group("store", int(store_id), "zone", zone)
+
+    @staticmethod
+    def order(order_id: int) -> str:
+        """One order's live page, for its member and the store's staff (`order.<id>`)."""
+        return _group("order", int(order_id))
+
+    @staticmethod
+    def user(user_id: int) -> str:
+        """Every open socket of one user, whatever it follows: control messages only (a revoked
+        role, a log-out), never shown (`user.<id>`)."""
+        return _group("user", int(user_id))
+
+    @staticmethod
+    def rider(rider_id: int) -> str:
+        """One rider's phone: their trip (`rider.<user id>`)."""
+        return _group("rider", int(rider_id))
 
 
 def current_sequence(group: str) -> int:

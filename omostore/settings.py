@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "omostore.errors.DomainErrorPageMiddleware",
     # Last, as django-axes asks: it turns a locked-out log-in into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -13,30 +15,53 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import member_for
-from omostore.errors import DomainError, Forbidden, NotFound
+from omostore.errors import (
+    IDEMPOTENCY_KEY_HEADER,
+    Forbidden,
+    NotFound,
+    idempotency_key,
+)
 from omostore.money import Money
 from omostore.ratelimit import enforce_rate_limit
 from omostore.serializers import MoneySerializer
-from orders import selectors, services
-from orders.models import CartLine, Channel
+from orders import live, selectors, services
+from orders.models import (
+    QUANTITY_LIMITS,
+    STAFF_CANCEL_REASONS,
+    STAFF_REFUND_REASONS,
+    Channel,
+)
 from orders.receivers import CART_COOKIE
+from orders.statuses import member_may_cancel
 from payments.api import PaymentSerializer
 from payments.models import PaymentMethod
 from stores.roles import Role
-from stores.selectors import has_store_role, store_by_code
+from stores.selectors import has_store_role, store_by_code, store_ids_for
+
+# Who may cancel and refund an order of their store through the staff API (pickers will report
+# shortages through the pick-pack screens, which call the same services).
+STAFF_ORDER_ROLES = [Role.MANAGER]
+
+idempotency_header = OpenApiParameter(
+    IDEMPOTENCY_KEY_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="1 to 80 visible ASCII characters; the same key returns the first answer.",
+)
 
 
 def _require_member(request):
     member = member_for(user=request.user)
     if member is None:
-        raise Forbidden("Only members can do this.")
+        raise Forbidden(_("Only members can do this."))
     return member
 
 
 def _store(code: str | None):
     store = store_by_code(code=code or "")
     if store is None:
-        raise NotFound("Unknown store.")
+        raise NotFound(_("Unknown store."))
     return store
 
 
@@ -61,6 +86,37 @@ def _with_cart_cookie(response: Response, cart) -> Response:
     return response
 
 
+class QuantityField(serializers.Field):
+    """A JSON number, passed on as it is: the service refuses anything but a whole number within
+    the product's limits, with the limits in the message (never rounded or clamped here)."""
+
+    default_error_messages = {"invalid": "A quantity is a number."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class _QuantitySchemaField(QuantityField):
+    """QuantityField, documented as the integer it must be."""
+
+
+class LimitsSerializer(serializers.Serializer):
+    min = serializers.IntegerField()
+    max = serializers.IntegerField()
+    unit = serializers.ChoiceField(choices=["pieces", "grams"])
+
+
+def _limits(sold_by: str) -> dict:
+    low, high = QUANTITY_LIMITS[sold_by]
+    return {"min": low, "max": high, "unit": "grams" if sold_by == "weight" else "pieces"}
+
+
 class CartOutputSerializer(serializers.Serializer):
     class LineSerializer(serializers.Serializer):
         id = serializers.IntegerField(source="line.pk")
@@ -72,20 +128,31 @@ class CartOutputSerializer(serializers.Serializer):
         regular_price = MoneySerializer(allow_null=True)
         line_total = MoneySerializer()
         stock_state = serializers.CharField()
+        available = serializers.IntegerField(help_text="Units (grams) available now.")
         enough_stock = serializers.BooleanField()
+        limits = serializers.SerializerMethodField()
         aisle = serializers.CharField(source="offer.aisle")
 
         def get_name(self, row) -> dict:
             return {"en": row["product"].name_en, "ja": row["product"].name_ja}
+
+        @extend_schema_field(LimitsSerializer)
+        def get_limits(self, row) -> dict:
+            return _limits(row["product"].sold_by)
 
     store = serializers.CharField(source="store.code")
     currency = serializers.CharField(source="store.currency")
     lines = LineSerializer(many=True)
     total = MoneySerializer()
     item_count = serializers.SerializerMethodField()
+    stock_rule = serializers.SerializerMethodField()
 
     def get_item_count(self, cart) -> int:
         return len(cart["lines"])
+
+    def get_stock_rule(self, cart) -> str:
+        """How the cart treats stock, scan & go included (docs/orders.md)."""
+        return services.STOCK_RULE
 
 
 def _cart_response(request, store, cart, *, status_code=status.HTTP_200_OK) -> Response:
@@ -112,7 +179,11 @@ class CartLinesApi(APIView):
     class InputSerializer(serializers.Serializer):
         store = serializers.SlugField()
         sku = serializers.CharField(max_length=32)
-        quantity = serializers.IntegerField(min_value=1, max_value=5000)
+        quantity = _QuantitySchemaField(
+            help_text="Pieces (1-99) or grams (50-5000), a whole number: anything else is "
+            "refused with the limits (invalid_quantity); more than is available is refused "
+            "with how many are left (insufficient_stock, 409)."
+        )
 
     @extend_schema(request=InputSerializer, responses={201: CartOutputSerializer})
     def post(self, request):
@@ -127,13 +198,15 @@ class CartLineApi(APIView):
     permission_classes = [AllowAny]
 
     class InputSerializer(serializers.Serializer):
-        quantity = serializers.IntegerField(min_value=1, max_value=5000)
+        quantity = _QuantitySchemaField(
+            help_text="The new quantity; 0 removes the line. Limits as when adding."
+        )
 
     def _line_cart(self, request, line_id: int):
-        line = CartLine.objects.select_related("cart__store").filter(pk=line_id).first()
+        line = selectors.cart_line_with_cart(line_id=line_id)
         cart = _cart(request, line.cart.store, create=False) if line else None
         if line is None or cart is None or line.cart_id != cart.pk:
-            raise NotFound("No such line in your cart.")
+            raise NotFound(_("No such line in your cart."))
         return cart
 
     @extend_schema(request=InputSerializer, responses=CartOutputSerializer)
@@ -173,8 +246,52 @@ def _valid(serializer_class, data) -> dict:
     return serializer.validated_data
 
 
+class StoreDateTimeField(serializers.DateTimeField):
+    """A time of an order in its store's time zone, with the offset (`...T18:30:00+09:00`),
+    like every time the order API, the live page and the websocket show."""
+
+    def get_attribute(self, instance):
+        return (super().get_attribute(instance), instance.store.time_zone)
+
+    def to_representation(self, value):
+        moment, zone = value
+        return live.local_iso(moment, zone)
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField(help_text="status_changed, payment_failed, refund, ...")
+    at = serializers.DateTimeField(help_text="In the store's time zone.")
+    from_ = serializers.CharField(help_text="status_changed only")
+    to = serializers.CharField(help_text="status_changed only")
+    note = serializers.CharField()
+    payload = serializers.JSONField(help_text="The kind's fields (docs/orders.md).")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+class RefundLineSerializer(serializers.Serializer):
+    line_id = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+    amount = MoneySerializer()
+
+
+class RefundSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    amount = MoneySerializer()
+    destination = serializers.CharField(help_text="wallet, card or test: where the money went.")
+    reason = serializers.CharField()
+    status = serializers.CharField(help_text="pending, succeeded or failed")
+    at = serializers.DateTimeField()
+    lines = RefundLineSerializer(many=True)
+
+
 class OrderOutputSerializer(serializers.Serializer):
     class LineSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
         sku = serializers.CharField()
         name = serializers.SerializerMethodField()
         sold_by = serializers.CharField()
@@ -199,16 +316,22 @@ class OrderOutputSerializer(serializers.Serializer):
     status = serializers.CharField()
     status_display = serializers.CharField(source="get_status_display")
     total = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField()
-    paid_at = serializers.DateTimeField(allow_null=True)
-    promised_by = serializers.DateTimeField(allow_null=True)
-    reserved_until = serializers.DateTimeField(allow_null=True)
+    created_at = StoreDateTimeField()
+    paid_at = StoreDateTimeField(allow_null=True)
+    promised_by = serializers.SerializerMethodField(
+        help_text="The arrival time of a delivery (none once cancelled or refunded)."
+    )
+    reserved_until = StoreDateTimeField(allow_null=True)
     delivery = serializers.SerializerMethodField()
     lines = LineSerializer(many=True, source="lines.all")
 
     @extend_schema_field(MoneySerializer)
     def get_total(self, order) -> dict:
         return Money(order.total, order.currency).as_dict()
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_promised_by(self, order) -> str | None:
+        return live.promised_by(order)
 
     def get_delivery(self, order) -> dict | None:
         if order.channel != Channel.DELIVERY:
@@ -221,26 +344,39 @@ class OrderOutputSerializer(serializers.Serializer):
         }
 
 
-class OrderWithPaymentSerializer(OrderOutputSerializer):
+class OrderDetailSerializer(OrderOutputSerializer):
+    """An order with its payment, timeline and refunds (the order page, checkout's answer)."""
+
     payment = PaymentSerializer(allow_null=True)
+    cancellable = serializers.BooleanField(help_text="Whether the member may cancel it now.")
+    refunded = MoneySerializer(help_text="What went back so far (succeeded refunds).")
+    refunds = RefundSerializer(many=True)
+    timeline = TimelineEntrySerializer(many=True)
 
 
-def _order_body(order, payment=None) -> dict:
-    order = selectors.member_order(member=order.member, number=order.number)
+def _order_body(order, payment=None, *, reread: bool = True) -> dict:
+    """The detail body: the order with its timeline and refunds, and its latest payment. A
+    fixed number of queries whatever its number of lines; `reread=False` when `order` comes
+    from `selectors.member_order` just now (nothing changed since)."""
+    if reread:
+        order = selectors.order_with_timeline(order_id=order.pk)
     payment = payment or selectors.latest_payment(order=order)
-    if payment is not None:
-        payment.refresh_from_db()
+    snapshot = selectors.order_snapshot(order=order)
     body = OrderOutputSerializer(order).data
     body["payment"] = PaymentSerializer(payment).data if payment else None
-    body["timeline"] = selectors.order_snapshot(order=order)["timeline"]
+    body["cancellable"] = member_may_cancel(channel=order.channel, status=order.status)
+    body["refunded"] = snapshot["refunded"]
+    body["refunds"] = snapshot["refunds"]
+    body["timeline"] = snapshot["timeline"]
     return body
 
 
 class CheckoutApi(APIView):
     """Turn the member's cart into an order: one channel, stock reserved, payment started.
 
-    Send an `Idempotency-Key` header: the same key returns the same order; the same key with a
-    different body is refused. Prices always come from the server."""
+    Send an `Idempotency-Key` header: the same key returns the same order (and starts its
+    payment if an interrupted checkout never did); the same key with a different body is
+    refused (422). Prices always come from the server."""
 
     permission_classes = [IsAuthenticated]
 
@@ -261,14 +397,12 @@ class CheckoutApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: OrderWithPaymentSerializer, 200: OrderWithPaymentSerializer},
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, True)],
+        responses={201: OrderDetailSerializer, 200: OrderDetailSerializer},
+        parameters=[idempotency_header],
     )
     def post(self, request):
         member = _require_member(request)
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key or len(key) > 120:
-            raise DomainError("Send an Idempotency-Key header (at most 120 characters).")
+        key = idempotency_key(request)
         data = _valid(self.InputSerializer, request.data)
         enforce_rate_limit(
             key=f"checkout:{member.pk}", limit=20, window_seconds=60, action="checkouts"
@@ -313,27 +447,43 @@ class OrderListApi(APIView):
 class OrderDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=OrderWithPaymentSerializer)
+    @extend_schema(responses=OrderDetailSerializer)
     def get(self, request, number: str):
         order = _own_order(request, number)
-        return Response(_order_body(order))
+        return Response(_order_body(order, reread=False))
 
 
 def _own_order(request, number: str):
     order = selectors.member_order(member=_require_member(request), number=number)
     if order is None:
-        raise NotFound("No such order.")
+        raise NotFound(_("No such order."))
     return order
 
 
 class OrderCancelApi(APIView):
+    """The member cancels before picking starts: a paid order is refunded in full, an unpaid
+    one gives its lines back to the cart."""
+
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=OrderWithPaymentSerializer)
+    @extend_schema(request=None, responses=OrderDetailSerializer)
     def post(self, request, number: str):
         order = _own_order(request, number)
         services.cancel_order(order=order, member=order.member, actor=request.user)
         return Response(_order_body(order))
+
+
+class OrderPayApi(APIView):
+    """Pay a placed order whose checkout was interrupted: the payment it started, or a new one
+    if none was started (idempotent; never charges twice)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=OrderDetailSerializer)
+    def post(self, request, number: str):
+        order = _own_order(request, number)
+        order, payment = services.resume_payment(order=order)
+        return Response(_order_body(order, payment))
 
 
 class ExitPassApi(APIView):
@@ -343,13 +493,14 @@ class ExitPassApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         code = serializers.CharField()
-        expires_at = serializers.DateTimeField()
+        expires_at = serializers.DateTimeField(help_text="In the store's time zone.")
 
     @extend_schema(responses=OutputSerializer)
     def get(self, request, number: str):
         order = _own_order(request, number)
         code, expires_at = services.issue_exit_pass(order=order)
-        response = Response(self.OutputSerializer({"code": code, "expires_at": expires_at}).data)
+        body = {"code": code, "expires_at": live.local_iso(expires_at, order.store.time_zone)}
+        response = Response(body)
         response["Cache-Control"] = "no-store"
         return response
 
@@ -370,10 +521,153 @@ class ExitPassVerifyApi(APIView):
         if not has_store_role(
             user=request.user, store_id=store.pk, roles=[Role.EXIT, Role.MANAGER]
         ):
-            raise Forbidden("Only exit staff of this store verify exit passes.")
+            raise Forbidden(_("Only exit staff of this store verify exit passes."))
         enforce_rate_limit(
             key=f"exit-verify:{request.user.pk}", limit=60, window_seconds=60, action="scans"
         )
         order = services.verify_exit_pass(code=data["code"], store=store, staff_user=request.user)
         order = selectors.order_for_staff(order_id=order.pk)
         return Response(OrderOutputSerializer(order).data)
+
+
+# --- Staff: cancel and refund orders of their store -----------------------------------------------
+
+
+def _staff_order(request, number: str):
+    """An order of a store where the user holds a STAFF_ORDER_ROLES role; another store's order
+    is as unknown as a missing one (404, never 403: no probing for order numbers)."""
+    store_ids = (
+        None
+        if request.user.is_superuser
+        else store_ids_for(user=request.user, roles=STAFF_ORDER_ROLES)
+    )
+    order = selectors.staff_order(number=number, store_ids=store_ids)
+    if order is None:
+        raise NotFound(_("No such order."))
+    return order
+
+
+def _staff_body(order) -> dict:
+    order = selectors.staff_order(number=order.number, store_ids=None)
+    snapshot = selectors.order_snapshot(order=order)
+    body = OrderOutputSerializer(order).data
+    body["refunded"] = snapshot["refunded"]
+    body["refunds"] = snapshot["refunds"]
+    body["timeline"] = snapshot["timeline"]
+    body["refundable_lines"] = [
+        {
+            "line_id": row["line"].pk,
+            "refunded": row["refunded"],
+            "left": row["left"],
+            "left_amount": Money(row["left_amount"], order.currency).as_dict(),
+        }
+        for row in services.refundable_lines(order=order)
+    ]
+    return body
+
+
+class StaffOrderSerializer(OrderOutputSerializer):
+    class RefundableLineSerializer(serializers.Serializer):
+        line_id = serializers.IntegerField()
+        refunded = serializers.IntegerField()
+        left = serializers.IntegerField()
+        left_amount = MoneySerializer()
+
+    refunded = MoneySerializer()
+    refunds = RefundSerializer(many=True)
+    timeline = TimelineEntrySerializer(many=True)
+    refundable_lines = RefundableLineSerializer(many=True)
+
+
+class StaffOrderApi(APIView):
+    """An order of the manager's store, with what is left to refund per line."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=StaffOrderSerializer)
+    def get(self, request, number: str):
+        return Response(_staff_body(_staff_order(request, number)))
+
+
+class StaffOrderCancelApi(APIView):
+    """The store cancels an order that has not left it (never collected, a shortage...):
+    its stock is released and everything paid is refunded, line by line, to where it came from.
+    Needs an `Idempotency-Key`: a retry changes nothing."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.ChoiceField(choices=[str(r) for r in STAFF_CANCEL_REASONS])
+        note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    @extend_schema(
+        request=InputSerializer, responses=StaffOrderSerializer, parameters=[idempotency_header]
+    )
+    def post(self, request, number: str):
+        order = _staff_order(request, number)
+        key = idempotency_key(request)
+        data = _valid(self.InputSerializer, request.data)
+        services.cancel_order_by_staff(
+            order=order,
+            actor=request.user,
+            reason=data["reason"],
+            note=data.get("note", ""),
+            idempotency_key=f"staff:{order.pk}:{request.user.pk}:{key}",
+        )
+        return Response(_staff_body(order))
+
+
+class StaffOrderRefundApi(APIView):
+    """Refund part of a paid order: `lines` (each line's quantity gives back what those units
+    cost, never more than is left of the line) or an `amount` that belongs to no line. Needs an
+    `Idempotency-Key`: the same key with the same body returns the same refund, with another
+    body 422."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        class LineSerializer(serializers.Serializer):
+            line_id = serializers.IntegerField(min_value=1)
+            quantity = serializers.IntegerField(min_value=1, max_value=5000)
+
+        lines = LineSerializer(many=True, required=False, min_length=1, max_length=200)
+        amount = serializers.IntegerField(min_value=1, required=False)
+        reason = serializers.ChoiceField(choices=[str(r) for r in STAFF_REFUND_REASONS])
+        note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+        def validate(self, attrs):
+            if ("lines" in attrs) == ("amount" in attrs):
+                raise serializers.ValidationError(_("Send either lines or an amount."))
+            return attrs
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: StaffOrderSerializer},
+        parameters=[idempotency_header],
+    )
+    def post(self, request, number: str):
+        order = _staff_order(request, number)
+        key = f"staff-refund:{order.pk}:{request.user.pk}:{idempotency_key(request)}"
+        data = _valid(self.InputSerializer, request.data)
+        if data.get("lines"):
+            lines: dict[int, int] = {}
+            for line in data["lines"]:
+                lines[line["line_id"]] = lines.get(line["line_id"], 0) + line["quantity"]
+            services.refund_order_lines(
+                order=order,
+                lines=lines,
+                actor=request.user,
+                reason=data["reason"],
+                note=data.get("note", ""),
+                idempotency_key=key,
+            )
+        else:
+            services.refund_order_amount(
+                order=order,
+                amount=data["amount"],
+                actor=request.user,
+                reason=data["reason"],
+                note=data.get("note", ""),
+                idempotency_key=key,
+            )
+        return Response(_staff_body(order), status=status.HTTP_201_CREATED)

@@ -1,17 +1,18 @@
 from typing import Any
 
 from accounts.selectors import member_for
+from omostore import realtime
 from omostore.consumers import RealtimeConsumer
 from orders.models import Order
-from orders.selectors import order_snapshot
-from orders.services import order_group
+from orders.selectors import order_snapshot, order_with_timeline
 from stores.roles import FLOOR_ROLES
 from stores.selectors import has_store_role
 
 
 class OrderConsumer(RealtimeConsumer):
     """A live order page: `/ws/orders/<number>/`, for the member who placed it (and the staff
-    of its store)."""
+    of its store). Group `realtime.groups.order(order id)`; snapshot and events in
+    docs/realtime.md."""
 
     def authorize(self, user: Any) -> str | None:
         number = self.scope["url_route"]["kwargs"]["number"]
@@ -22,8 +23,7 @@ class OrderConsumer(RealtimeConsumer):
         if not owner and not has_store_role(user=user, store_id=order.store_id, roles=FLOOR_ROLES):
             return None
         self.order_id = order.pk
-        return order_group(order)
+        return realtime.groups.order(order.pk)
 
     def build_snapshot(self) -> dict[str, Any]:
-        order = Order.objects.prefetch_related("events").get(pk=self.order_id)
-        return order_snapshot(order=order)
+        return order_snapshot(order=order_with_timeline(order_id=self.order_id))

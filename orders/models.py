@@ -160,12 +160,53 @@ class OrderLine(models.Model):
         return f"{self.quantity} x {self.sku}"
 
 
+class OrderEventKind(models.TextChoices):
+    """What an `OrderEvent` records. Its `payload` holds the fields `EVENT_PAYLOAD_KEYS` names."""
+
+    STATUS_CHANGED = "status_changed", "Status changed"
+    PAYMENT_FAILED = "payment_failed", "Payment failed"
+    REFUND = "refund", "Refund"
+    REFUND_FAILED = "refund_failed", "Refund failed"
+    LINE_SHORT = "line_short", "Line short"
+    LINE_SUBSTITUTED = "line_substituted", "Line substituted"
+    NOTE = "note", "Note"
+
+
+# The keys each kind's payload always carries (docs/orders.md describes them); services check
+# them before writing, so a timeline reader can rely on them.
+EVENT_PAYLOAD_KEYS: dict[str, frozenset[str]] = {
+    OrderEventKind.STATUS_CHANGED: frozenset({"from", "to", "reason"}),
+    OrderEventKind.PAYMENT_FAILED: frozenset({"payment_id", "method", "status", "reason"}),
+    OrderEventKind.REFUND: frozenset(
+        {"order_refund_id", "refund_id", "amount", "currency", "destination", "reason", "lines"}
+    ),
+    OrderEventKind.REFUND_FAILED: frozenset(
+        {"order_refund_id", "refund_id", "amount", "currency", "destination"}
+    ),
+    OrderEventKind.LINE_SHORT: frozenset({"line_id", "sku", "quantity_short"}),
+    OrderEventKind.LINE_SUBSTITUTED: frozenset(
+        {"line_id", "sku", "substitute_sku", "quantity", "accepted"}
+    ),
+    OrderEventKind.NOTE: frozenset(),
+}
+
+
 class OrderEvent(models.Model):
-    """One change of an order's status: who, when, from, to. The order's timeline."""
+    """One thing that happened to an order: a status change (from, to), a failed payment, a
+    refund, a short or substituted line, a note. Who, when, what (`kind` and its `payload`).
+    The order's timeline and the source of its live updates."""
+
+    Kind = OrderEventKind
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(
+        max_length=20, choices=OrderEventKind.choices, default=OrderEventKind.STATUS_CHANGED
+    )
     from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
+    to_status = models.CharField(
+        max_length=20, blank=True, help_text="Set for status changes only."
+    )
+    payload = models.JSONField(default=dict, blank=True)
     actor = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -174,9 +215,129 @@ class OrderEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="status_changed") | ~Q(to_status=""),
+                name="order_event_status_change_has_to_status",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.order_id}: {self.from_status or '-'} → {self.to_status}"
+        if self.kind == OrderEventKind.STATUS_CHANGED:
+            return f"{self.order_id}: {self.from_status or '-'} → {self.to_status}"
+        return f"{self.order_id}: {self.kind}"
+
+
+class RefundReason(models.TextChoices):
+    """Why money went back. Staff choose among STAFF_REFUND_REASONS; the rest are the system's."""
+
+    MEMBER_CANCELLED = "member_cancelled", "Cancelled by the member"
+    NOT_COLLECTED = "not_collected", "Never collected"
+    SHORTAGE = "shortage", "Out of stock when picked"
+    DAMAGED = "damaged", "Damaged or spoiled"
+    GOODWILL = "goodwill", "Goodwill"
+    STAFF_CANCELLED = "staff_cancelled", "Cancelled by the store"
+    LATE_PAYMENT = "late_payment", "Paid after the reservation expired"
+    DUPLICATE_PAYMENT = "duplicate_payment", "A second payment"
+    PROVIDER = "provider", "Refunded at the payment provider"
+
+
+class CancelReason(models.TextChoices):
+    """Why an order was cancelled: `order_cancelled`'s `reason` and the timeline's."""
+
+    MEMBER_CANCELLED = "member_cancelled", "Cancelled by the member"
+    NOT_COLLECTED = "not_collected", "Never collected"
+    SHORTAGE = "shortage", "Out of stock when picked"
+    STAFF_CANCELLED = "staff_cancelled", "Cancelled by the store"
+    NOT_PAID_IN_TIME = "not_paid_in_time", "Not paid in time"
+    PAYMENT_FAILED = "payment_failed", "Payment failed"
+    PAYMENT_NOT_STARTED = "payment_not_started", "Payment could not start"
+
+
+STAFF_CANCEL_REASONS = (
+    CancelReason.NOT_COLLECTED,
+    CancelReason.SHORTAGE,
+    CancelReason.STAFF_CANCELLED,
+)
+
+STAFF_REFUND_REASONS = (
+    RefundReason.NOT_COLLECTED,
+    RefundReason.SHORTAGE,
+    RefundReason.DAMAGED,
+    RefundReason.GOODWILL,
+    RefundReason.STAFF_CANCELLED,
+)
+
+
+class OrderRefund(models.Model):
+    """Money an order gave back, and for which lines. Orders ask `payments` for the refund
+    (`payments.services.refund_payment`, with this row's idempotency key) and keep this row:
+    payments knows an order only by its number, so the store, the lines and the reason live
+    here, where the admin can scope them per store."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    refund = models.OneToOneField(
+        "payments.Refund",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="order_refund",
+        help_text="The payments app's refund, once asked for.",
+    )
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, choices=currency_choices)
+    destination = models.CharField(
+        max_length=8, help_text="Where the money goes: the payment method (wallet, card, test)."
+    )
+    reason = models.CharField(max_length=20, choices=RefundReason.choices)
+    note = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    actor = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="order_refund_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount_money} of {self.order_id} ({self.status})"
+
+    @property
+    def amount_money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+
+class OrderRefundLine(models.Model):
+    """How much of one order line a refund covers: `quantity` units (grams for weighed lines)
+    and the `amount` they cost, never more than was paid for the line."""
+
+    order_refund = models.ForeignKey(OrderRefund, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="refund_lines")
+    quantity = models.PositiveIntegerField()
+    amount = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_refund_line_qty_gt_0"),
+            models.UniqueConstraint(
+                fields=["order_refund", "line"], name="order_refund_line_once_per_line"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of line {self.line_id}"
 
 
 QUANTITY_LIMITS = {"piece": (1, 99), "weight": (50, 5000)}

@@ -1,4 +1,5 @@
-"""Reads of the orders app, with their joins already right."""
+"""Reads of the orders app, with their joins already right: the cart, the order and the order
+list take a fixed number of queries whatever the number of lines."""
 
 from __future__ import annotations
 
@@ -8,14 +9,37 @@ from django.utils import timezone
 from accounts.models import Member
 from catalog.selectors import stock_state
 from omostore.money import Money
-from orders.models import Cart, CartLine, Order, OrderEvent, OrderLine
-from orders.services import line_total
+from orders import live
+from orders.models import (
+    QUANTITY_LIMITS,
+    Cart,
+    CartLine,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderRefund,
+    OrderRefundLine,
+    OrderStatus,
+)
+from orders.services.checkout import line_total
+from payments import selectors as payment_selectors
 from payments.models import Payment
+from stores.models import Store
 
 
 def member_cart(*, member: Member, store) -> Cart | None:
     """The member's cart of this store, if there is one (reads only: no lock, no insert)."""
     return Cart.objects.filter(member=member, store=store).first()
+
+
+def anonymous_cart_by_token(*, token: str) -> Cart | None:
+    """An anonymous shopper's cart, by the token in their cookie, with its store."""
+    return Cart.objects.select_related("store").filter(token=token, member__isnull=True).first()
+
+
+def cart_line_with_cart(*, line_id: int) -> CartLine | None:
+    """A cart line with its cart and store (the API then checks whose cart it is)."""
+    return CartLine.objects.select_related("cart__store").filter(pk=line_id).first()
 
 
 def priced_cart(*, cart: Cart | None, store) -> dict:
@@ -48,10 +72,21 @@ def priced_cart(*, cart: Cart | None, store) -> dict:
                 else None,
                 "line_total": amount,
                 "stock_state": stock_state(offer),
+                "available": max(offer.stock_available, 0) if offer.is_active else 0,
                 "enough_stock": offer.is_active and offer.stock_available >= line.quantity,
+                "limits": QUANTITY_LIMITS[product.sold_by],
             }
         )
     return {"cart": cart, "store": store, "lines": rows, "total": total}
+
+
+def _refunds_prefetch() -> Prefetch:
+    return Prefetch(
+        "refunds",
+        queryset=OrderRefund.objects.order_by("pk").prefetch_related(
+            Prefetch("lines", queryset=OrderRefundLine.objects.order_by("pk"))
+        ),
+    )
 
 
 def member_orders(*, member: Member) -> QuerySet[Order]:
@@ -64,46 +99,82 @@ def member_orders(*, member: Member) -> QuerySet[Order]:
     )
 
 
+def _full_order() -> QuerySet[Order]:
+    return Order.objects.select_related("store", "member").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
+        Prefetch("events", queryset=OrderEvent.objects.order_by("pk")),
+        _refunds_prefetch(),
+    )
+
+
 def member_order(*, member: Member, number: str) -> Order | None:
-    """The member's own order, or None: another member's order is as unknown as a missing one."""
+    """The member's own order with its lines, timeline and refunds, or None: another member's
+    order is as unknown as a missing one."""
+    return _full_order().filter(member=member, number=number).first()
+
+
+def order_with_timeline(*, order_id: int) -> Order:
+    """An order with everything its live page shows (the websocket snapshot)."""
+    return _full_order().get(pk=order_id)
+
+
+def order_snapshot(*, order: Order) -> dict:
+    """What the live order page shows; the order group's snapshot (docs/realtime.md). Needs the
+    order from `member_order` / `order_with_timeline` (store, events and refunds fetched)."""
+    zone = order.store.time_zone
+    refunds = list(order.refunds.all())
+    return {
+        "number": order.number,
+        "store": order.store.code,
+        "channel": order.channel,
+        "status": order.status,
+        "status_display": order.get_status_display(),
+        "placed_at": live.local_iso(order.created_at, zone),
+        "paid_at": live.local_iso(order.paid_at, zone),
+        "promised_by": live.promised_by(order),
+        "total": order.total_money.as_dict(),
+        "refunded": live.refunded_total(refunds, order.currency),
+        "refunds": [live.refund_entry(refund, time_zone=zone) for refund in refunds],
+        "timeline": [live.timeline_entry(event, time_zone=zone) for event in order.events.all()],
+    }
+
+
+def store_feed_orders(*, store: Store) -> list[dict]:
+    """The store group's `orders`: paid orders the floor still has to finish, oldest payment
+    first (docs/realtime.md)."""
+    orders = Order.objects.filter(store=store, status__in=live.STORE_FEED_STATUSES).select_related(
+        "store"
+    )
+    return sorted((live.order_summary(order) for order in orders), key=live.feed_sort_key)
+
+
+def latest_payment(*, order: Order) -> Payment | None:
+    return payment_selectors.latest_payment_for(reference=order.number)
+
+
+def pending_order(*, member: Member, store: Store) -> Order | None:
+    """The member's newest order of this store still waiting for its payment (a checkout that
+    was interrupted), or None."""
     return (
-        Order.objects.filter(member=member, number=number)
+        Order.objects.filter(member=member, store=store, status=OrderStatus.PLACED)
         .select_related("store")
-        .prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
-            Prefetch(
-                "events",
-                queryset=OrderEvent.objects.select_related("actor").order_by("created_at", "pk"),
-            ),
-        )
+        .order_by("-created_at", "-pk")
         .first()
     )
 
 
-def order_snapshot(*, order: Order) -> dict:
-    """What a live order page shows; also the websocket snapshot."""
-    return {
-        "number": order.number,
-        "status": order.status,
-        "status_display": order.get_status_display(),
-        "channel": order.channel,
-        "promised_by": order.promised_by.isoformat() if order.promised_by else None,
-        "paid_at": order.paid_at.isoformat() if order.paid_at else None,
-        "total": Money(order.total, order.currency).as_dict(),
-        "timeline": [
-            {
-                "from": event.from_status,
-                "to": event.to_status,
-                "at": event.created_at.isoformat(),
-                "note": event.note,
-            }
-            for event in order.events.all()
-        ],
-    }
-
-
-def latest_payment(*, order: Order) -> Payment | None:
-    return Payment.objects.filter(reference=order.number).order_by("-pk").first()
+def member_bought(*, member_id: int, product_id: int) -> bool:
+    """Whether the member paid for the product in any channel (and was not refunded the whole
+    order)."""
+    return (
+        OrderLine.objects.filter(
+            order__member_id=member_id,
+            offer__product_id=product_id,
+            order__paid_at__isnull=False,
+        )
+        .exclude(order__status__in=[OrderStatus.CANCELLED, OrderStatus.REFUNDED])
+        .exists()
+    )
 
 
 def order_for_staff(*, order_id: int) -> Order:
@@ -112,3 +183,12 @@ def order_for_staff(*, order_id: int) -> Order:
         .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
         .get(pk=order_id)
     )
+
+
+def staff_order(*, number: str, store_ids: list[int] | None) -> Order | None:
+    """An order of one of `store_ids` (None: any store), with its lines, timeline and refunds;
+    None for an order of another store (as unknown as a missing one)."""
+    orders = _full_order().filter(number=number)
+    if store_ids is not None:
+        orders = orders.filter(store_id__in=store_ids)
+    return orders.first()

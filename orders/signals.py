@@ -2,32 +2,49 @@
 
 Every signal is sent once the transaction that made the change has COMMITTED, never inside it
 (`omostore.domain_events.send_after_commit`): a receiver sees committed rows and cannot undo the
-change. A receiver that starts work schedules an idempotent Celery task and the receiving app
-keeps a periodic task that catches up on what a lost message missed. Receivers live in the
-receiving app's `receivers.py` and are connected in its `AppConfig.ready()`.
+change, and nothing is sent for a change that rolled back. Each happening is announced exactly
+once, whichever path caused it (tests/orders/test_signals.py walks every path). A receiver that
+starts work schedules an idempotent Celery task (`delay_on_commit`), never inside a payment
+webhook's transaction, and the receiving app keeps a periodic task that catches up on what a lost
+message missed. Receivers live in the receiving app's `receivers.py`, are connected in its
+`AppConfig.ready()`, and must accept `**kwargs` (signals may gain arguments).
 
-Each signal passes the committed `order` (re-read it if you need fresh related rows) and the
-keyword arguments listed beside it. Receivers must accept `**kwargs`.
+Every signal passes `order`: the committed Order (re-read it for fresh related rows). Reason codes
+are `orders.models.CancelReason` and `orders.models.RefundReason` values.
 """
 
 from __future__ import annotations
 
 from django.dispatch import Signal
 
-# order: a new order was placed from a cart (status placed; its stock is reserved).
+# A new order was placed from a cart: status `placed`, its stock reserved, its payment starting.
+#   order
 order_placed = Signal()
 
-# order: the order's payment succeeded and it became paid (any channel; in store and register
-# sales are complete at this point, pickup and delivery orders go on to be picked).
+# The order's payment succeeded and it became `paid` (any channel; a scan & go order is then
+# complete but for the exit, pickup and delivery orders go on to be picked). Sent once per order.
+#   order, payment_id (int), method ("wallet" | "card" | "test"), amount (int, minor units)
 order_paid = Signal()
 
-# order, from_status, to_status, event_id: any status change, one per OrderEvent of that kind.
+# Any status change, one per `status_changed` OrderEvent (placing an order is not one).
+#   order, from_status (str), to_status (str), event_id (int), actor (User | None),
+#   reason (str: a CancelReason / RefundReason value, or "")
 order_status_changed = Signal()
 
-# order, actor (User or None), reason (str): the order was cancelled (by the shopper, the staff,
-# or because it was not paid in time); its reservations are released and any payment refunded.
+# The order was cancelled: by the member, by the store (`cancel_order_by_staff`), because its
+# payment failed or could not start, or because it was not paid in time. Its stock is released;
+# a paid order is refunded (each refund is its own `order_refunded`), an unpaid one gives its
+# lines back to the member's cart. Sent after its `order_status_changed`.
+#   order, from_status (str), actor (User | None), reason (CancelReason value), note (str),
+#   event_id (int)
 order_cancelled = Signal()
 
-# order, amount (int, minor units), refund_id (int), lines (list of {"line_id", "quantity"};
-# empty for a refund by amount only): money went back to the shopper for this order.
+# Money went back to the shopper for this order: one signal per succeeded refund, whichever path
+# asked for it (a cancellation, a line refund, a refund by amount, an automatic refund of a late
+# or second payment, a refund made at the provider) and whenever it succeeded (a card refund
+# succeeds when its webhook arrives).
+#   order, order_refund_id (int), refund_id (int, payments' Refund), amount (int, minor units),
+#   currency (str), destination ("wallet" | "card" | "test"), reason (RefundReason value),
+#   lines (list of {"line_id", "quantity", "amount"}; empty for a refund by amount),
+#   fully_refunded (bool: nothing is left to refund on any payment), event_id (int)
 order_refunded = Signal()

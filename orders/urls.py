@@ -11,6 +11,18 @@ urlpatterns = [
     path("orders/", api.OrderListApi.as_view(), name="api-orders"),
     path("orders/<str:number>/", api.OrderDetailApi.as_view(), name="api-order"),
     path("orders/<str:number>/cancel/", api.OrderCancelApi.as_view(), name="api-order-cancel"),
+    path("orders/<str:number>/pay/", api.OrderPayApi.as_view(), name="api-order-pay"),
     path("orders/<str:number>/exit-pass/", api.ExitPassApi.as_view(), name="api-exit-pass"),
     path("staff/exit-passes/verify/", api.ExitPassVerifyApi.as_view(), name="api-exit-pass-verify"),
+    path("staff/orders/<str:number>/", api.StaffOrderApi.as_view(), name="api-staff-order"),
+    path(
+        "staff/orders/<str:number>/cancel/",
+        api.StaffOrderCancelApi.as_view(),
+        name="api-staff-order-cancel",
+    ),
+    path(
+        "staff/orders/<str:number>/refunds/",
+        api.StaffOrderRefundApi.as_view(),
+        name="api-staff-order-refunds",
+    ),
 ]

@@ -20,12 +20,13 @@ from django.views.decorators.http import require_GET
 
 from accounts.selectors import member_for
 from catalog.labels import qr_svg
+from catalog.templatetags.catalog_tags import localized
 from omostore.money import Money
 from orders import selectors, services
 from orders.errors import ExitPassInvalid
-from orders.models import Channel, OrderStatus
+from orders.models import CancelReason, Channel, OrderEvent, OrderStatus
 from orders.receivers import CART_COOKIE
-from orders.statuses import CANCELLABLE_BY_MEMBER
+from orders.statuses import CANCELLABLE_BY_MEMBER, member_may_cancel
 from payments import services as payment_services
 from payments.models import Payment, PaymentMethod
 from stores import selectors as store_selectors
@@ -96,11 +97,77 @@ def _label(order):
     return order
 
 
-def _cancellable(order) -> bool:
-    # Mirrors orders.services.cancel_order: a paid scan & go order is already in the bag.
-    return order.status in CANCELLABLE_BY_MEMBER and not (
-        order.channel == Channel.IN_STORE and order.status == OrderStatus.PAID
-    )
+CANCEL_REASON_LABELS = {
+    CancelReason.MEMBER_CANCELLED: _("You cancelled it."),
+    CancelReason.NOT_COLLECTED: _("It was not collected."),
+    CancelReason.SHORTAGE: _("The store ran out of something in it."),
+    CancelReason.STAFF_CANCELLED: _("The store cancelled it."),
+    CancelReason.NOT_PAID_IN_TIME: _("It was not paid in time; its items are back in your cart."),
+    CancelReason.PAYMENT_FAILED: _(
+        "The payment did not go through; its items are back in your cart."
+    ),
+    CancelReason.PAYMENT_NOT_STARTED: _(
+        "The payment could not start; its items are back in your cart."
+    ),
+}
+# What each timeline step says to the shopper; order.js gets the same texts (data-msg-*).
+TIMELINE_TEXTS = {
+    "refund": _("Refunded %(amount)s %(destination)s."),
+    "refund-pending": _("A refund of %(amount)s is on its way %(destination)s."),
+    "refund-failed": _("A refund of %(amount)s did not go through; the store will contact you."),
+    "payment-failed": _("The payment did not go through."),
+    "line-short": _("%(name)s: %(quantity)s short."),
+    "line-substituted": _("%(name)s was replaced."),
+    "nothing-charged": _("Nothing was charged."),
+    "cancelled-because": _("%(status)s. %(reason)s"),
+}
+
+# Where a refund's money goes, as the shopper reads it.
+REFUND_DESTINATIONS = {
+    PaymentMethod.WALLET: _("to your wallet"),
+    PaymentMethod.CARD: _("to your card"),
+    PaymentMethod.TEST: _("to the test card"),
+}
+
+
+def _timeline_text(entry: dict, *, refunds: dict[int, dict], line_names: dict[int, str]) -> str:
+    """What a timeline step says (order.js's `entryText` says the same)."""
+    kind, payload = entry["kind"], entry["payload"]
+    if kind == OrderEvent.Kind.STATUS_CHANGED:
+        text = str(STATUS_LABELS.get(entry["to"], entry["to"]))
+        reason = CANCEL_REASON_LABELS.get(payload.get("reason", ""))
+        if entry["to"] == OrderStatus.CANCELLED and reason:
+            return str(TIMELINE_TEXTS["cancelled-because"]) % {"status": text, "reason": reason}
+        return text
+    if kind in (OrderEvent.Kind.REFUND, OrderEvent.Kind.REFUND_FAILED):
+        refund = refunds.get(payload["order_refund_id"])
+        amount = refund["amount"]["formatted"] if refund else str(payload["amount"])
+        destination = REFUND_DESTINATIONS.get(payload["destination"], payload["destination"])
+        template = TIMELINE_TEXTS["refund" if kind == OrderEvent.Kind.REFUND else "refund-failed"]
+        return str(template) % {"amount": amount, "destination": destination}
+    if kind == OrderEvent.Kind.PAYMENT_FAILED:
+        return str(TIMELINE_TEXTS["payment-failed"])
+    if kind == OrderEvent.Kind.LINE_SHORT:
+        name = line_names.get(payload["line_id"], payload["sku"])
+        return str(TIMELINE_TEXTS["line-short"]) % {
+            "name": name,
+            "quantity": payload["quantity_short"],
+        }
+    if kind == OrderEvent.Kind.LINE_SUBSTITUTED:
+        name = line_names.get(payload["line_id"], payload["sku"])
+        return str(TIMELINE_TEXTS["line-substituted"]) % {"name": name}
+    return entry["note"]
+
+
+def _refund_rows(order) -> list[dict]:
+    return [
+        {
+            "refund": refund,
+            "amount": refund.amount_money,
+            "destination": REFUND_DESTINATIONS.get(refund.destination, refund.destination),
+        }
+        for refund in order.refunds.all()
+    ]
 
 
 @require_GET
@@ -135,12 +202,15 @@ def checkout_page(request):
     cart = selectors.priced_cart(
         cart=selectors.member_cart(member=member, store=store), store=store
     )
+    pending = selectors.pending_order(member=member, store=store)
     return render(
         request,
         "orders/checkout.html",
         {
             "store": store,
             "cart": cart,
+            "pending_order": pending,
+            "stock_rule": services.STOCK_RULE,
             "wallet_balance": payment_services.wallet_balance(member=member),
             # In development the test provider is always on offer; if the API refuses it, the
             # page shows the API's message.
@@ -188,9 +258,16 @@ def order_page(request, number: str):
     for line in lines:
         line.unit_money = Money(line.unit_price, order.currency)
         line.total_money = Money(line.line_total, order.currency)
-    events = list(order.events.all())
-    for event in events:
-        event.status_label = STATUS_LABELS.get(event.to_status, event.to_status)
+    snapshot = selectors.order_snapshot(order=order)
+    line_names = {line.pk: localized(line, "name") for line in lines}
+    refunds_by_id = {refund["id"]: refund for refund in snapshot["refunds"]}
+    timeline = [
+        {
+            "entry": entry,
+            "text": _timeline_text(entry, refunds=refunds_by_id, line_names=line_names),
+        }
+        for entry in snapshot["timeline"]
+    ]
     exit_pass = None
     if order.channel == Channel.IN_STORE and order.status == OrderStatus.PAID:
         code, expires_at = services.issue_exit_pass(order=order)
@@ -203,19 +280,28 @@ def order_page(request, number: str):
         and payment.status == Payment.Status.PENDING
         else None
     )
+    refunds = _refund_rows(order)
     return render(
         request,
         "orders/order.html",
         {
             "order": order,
             "lines": lines,
-            "events": events,
-            "snapshot": selectors.order_snapshot(order=order),
+            "snapshot": snapshot,
+            "timeline": timeline,
+            "line_names": line_names,
+            "cancel_reasons": {k: str(v) for k, v in CANCEL_REASON_LABELS.items()},
+            "timeline_texts": {k: str(v) for k, v in TIMELINE_TEXTS.items()},
             "status_labels": _status_labels(),
-            "cancellable": _cancellable(order),
+            "cancellable": member_may_cancel(channel=order.channel, status=order.status),
             "cancellable_statuses": sorted(CANCELLABLE_BY_MEMBER),
             "exit_pass": exit_pass,
             "pending_test_payment": pending_test_payment,
+            "unpaid_payment": payment,
+            "refunds": refunds,
+            "refunded": Money(snapshot["refunded"]["amount"], order.currency),
+            "show_arrival": bool(snapshot["promised_by"]),
+            "destinations": {k: str(v) for k, v in REFUND_DESTINATIONS.items()},
         },
     )
 

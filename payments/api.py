@@ -3,6 +3,7 @@ One view per operation; the services hold the rules."""
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -12,15 +13,13 @@ from rest_framework.views import APIView
 
 from accounts.models import Member
 from accounts.selectors import member_for
-from omostore.errors import DomainError, NotFound
+from omostore.errors import NotFound, idempotency_key
 from omostore.money import Money
 from omostore.ratelimit import enforce_rate_limit
 from omostore.serializers import MoneySerializer
 from payments import selectors, services
 from payments.errors import PaymentNotPending
 from payments.models import Payment, PaymentMethod
-
-IDEMPOTENCY_KEY_MAX = 80
 
 
 class MinorUnitsField(serializers.IntegerField):
@@ -58,14 +57,10 @@ class PaymentSerializer(serializers.Serializer):
         return reverse("api-test-payment-confirm", args=[payment.pk])
 
 
-class IdempotencyKeyRequired(DomainError):
-    code = "idempotency_key_required"
-
-
 def _member(request) -> Member:
     member = member_for(user=request.user)
     if member is None:
-        raise NotFound("Only members have a wallet and payments.")
+        raise NotFound(_("Only members have a wallet and payments."))
     return member
 
 
@@ -136,11 +131,13 @@ class TestPaymentConfirmApi(APIView):
             raise NotFound("The test payment provider exists only outside production.")
         payment = selectors.member_payment(member=_member(request), payment_id=payment_id)
         if payment is None or payment.method != PaymentMethod.TEST:
-            raise NotFound("No such test payment.")
+            raise NotFound(_("No such test payment."))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if payment.status != Payment.Status.PENDING:
-            raise PaymentNotPending(f"This payment is {payment.status}, not pending.")
+            raise PaymentNotPending(
+                _("This payment is %(status)s, not pending.") % {"status": payment.status}
+            )
         services.confirm_test_payment(payment=payment, outcome=data.validated_data["outcome"])
         return Response(PaymentSerializer(payment).data)
 
@@ -200,11 +197,7 @@ class WalletTopUpApi(APIView):
     )
     def post(self, request):
         member = _member(request)
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key or len(key) > IDEMPOTENCY_KEY_MAX:
-            raise IdempotencyKeyRequired(
-                f"Send an Idempotency-Key header (1 to {IDEMPOTENCY_KEY_MAX} characters)."
-            )
+        key = idempotency_key(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         enforce_rate_limit(

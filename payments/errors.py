@@ -2,7 +2,18 @@
 
 from rest_framework import status
 
-from omostore.errors import Conflict, DomainError
+from omostore.errors import Conflict, DomainError, IdempotencyKeyReused
+
+__all__ = [
+    "IdempotencyKeyReused",
+    "InsufficientFunds",
+    "InvalidAmount",
+    "InvalidWebhook",
+    "PaymentMethodUnavailable",
+    "PaymentNotPending",
+    "PaymentProviderError",
+    "RefundNotAllowed",
+]
 
 
 class InsufficientFunds(DomainError):
@@ -25,12 +36,6 @@ class RefundNotAllowed(DomainError):
 
 class PaymentNotPending(Conflict):
     code = "payment_not_pending"
-
-
-class IdempotencyKeyReused(Conflict):
-    """The key was already used for a different request (another amount, member or method)."""
-
-    code = "idempotency_key_reused"
 
 
 class InvalidWebhook(DomainError):

@@ -27,6 +27,39 @@ def succeeded_payment_for(*, reference: str) -> Payment | None:
     )
 
 
+def latest_payment_for(*, reference: str) -> Payment | None:
+    """The newest payment of `reference` (an order number), whatever its status."""
+    return Payment.objects.filter(reference=reference).order_by("-pk").first()
+
+
+def pending_payments_for(*, reference: str) -> QuerySet[Payment]:
+    """The payments of `reference` still waiting for their outcome."""
+    return Payment.objects.filter(reference=reference, status=Payment.Status.PENDING).order_by("pk")
+
+
+def refundable_payments_for(*, reference: str) -> list[Payment]:
+    """The succeeded payments of `reference` with money left to refund, oldest first."""
+    return [
+        payment
+        for payment in Payment.objects.filter(
+            reference=reference, status=Payment.Status.SUCCEEDED
+        ).order_by("succeeded_at", "pk")
+        if payment.refundable_amount > 0
+    ]
+
+
+def payments_by_reference(*, references: list[str]) -> dict[str, list[Payment]]:
+    """Every payment of each reference, oldest first, refunds prefetched (one list page)."""
+    grouped: dict[str, list[Payment]] = {reference: [] for reference in references}
+    for payment in (
+        Payment.objects.filter(reference__in=references)
+        .prefetch_related("refunds")
+        .order_by("created_at", "pk")
+    ):
+        grouped[payment.reference].append(payment)
+    return grouped
+
+
 def wallet_entries(*, member: Member) -> QuerySet[WalletEntry]:
     """The member's wallet ledger, newest first."""
     return (

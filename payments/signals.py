@@ -18,3 +18,7 @@ payment_failed = Signal()
 
 # kwargs: refund (Refund). Sent once when a refund succeeds.
 refund_succeeded = Signal()
+
+# kwargs: refund (Refund). Sent once when the provider gives up on a pending refund (its amount
+# is refundable again); never after refund_succeeded.
+refund_failed = Signal()

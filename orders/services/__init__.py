@@ -1,21 +1,33 @@
 """Writes of the orders app, one module per use case, re-exported here so callers import
 `orders.services` and never need to know which module holds what:
 
-- `cart`: the cart of a member or an anonymous shopper
-- `checkout`: a priced, reserved order from the cart, and its payment started
-- `pipeline`: every status change (`set_status` and its transition table), cancellation, expiry
-- `payment_outcomes`: what a payment's success or failure does to its order
+- `cart`: the cart of a member or an anonymous shopper, and its quantity rules
+- `checkout`: a priced, reserved order from the cart, and its payment started (or resumed)
+- `pipeline`: every status change (`set_status`), every other timeline step (`record_event`),
+  and the release of the stock an order holds
+- `cancellation`: by the member, by the store, by the clock
+- `refunds`: per line, by amount, or everything that is left
+- `payment_outcomes`: what a payment's or a refund's outcome does to its order
 - `exit_pass`: scan & go exit passes
 """
 
+from orders.services.cancellation import (
+    cancel_order,
+    cancel_order_by_staff,
+    cancel_unpaid_order,
+    expire_unpaid_orders,
+)
 from orders.services.cart import (
     DEFAULT_WEIGHED_GRAMS,
+    STOCK_RULE,
     add_recipe_to_cart,
     add_to_cart,
     anonymous_cart,
     cart_for_member,
+    check_available,
     merge_carts,
     remove_line,
+    restore_cart_from_order,
     set_line_quantity,
     validate_quantity,
 )
@@ -26,6 +38,8 @@ from orders.services.checkout import (
     line_total,
     place_order,
     reservation_minutes,
+    resume_payment,
+    start_order_payment,
     store_is_open,
 )
 from orders.services.exit_pass import (
@@ -37,44 +51,61 @@ from orders.services.payment_outcomes import (
     record_payment,
     record_payment_failure,
     record_refund,
+    record_refund_failure,
 )
 from orders.services.pipeline import (
-    cancel_order,
-    cancel_unpaid_order,
-    expire_unpaid_orders,
-    order_group,
-    refund_order,
+    record_event,
+    release_refunded_units,
     release_reservation,
     set_status,
+)
+from orders.services.refunds import (
+    line_refund_amount,
+    refund_order_amount,
+    refund_order_lines,
+    refund_remaining,
+    refundable_lines,
 )
 
 __all__ = [
     "DEFAULT_WEIGHED_GRAMS",
     "DELIVERY_PROMISE",
     "EXIT_PASS_SALT",
+    "STOCK_RULE",
     "DeliveryRequest",
     "add_recipe_to_cart",
     "add_to_cart",
     "anonymous_cart",
     "cancel_order",
+    "cancel_order_by_staff",
     "cancel_unpaid_order",
     "cart_for_member",
+    "check_available",
     "check_delivery",
     "expire_unpaid_orders",
     "issue_exit_pass",
+    "line_refund_amount",
     "line_total",
     "merge_carts",
-    "order_group",
     "place_order",
+    "record_event",
     "record_payment",
     "record_payment_failure",
     "record_refund",
-    "refund_order",
+    "record_refund_failure",
+    "refund_order_amount",
+    "refund_order_lines",
+    "refund_remaining",
+    "refundable_lines",
+    "release_refunded_units",
     "release_reservation",
     "remove_line",
     "reservation_minutes",
+    "restore_cart_from_order",
+    "resume_payment",
     "set_line_quantity",
     "set_status",
+    "start_order_payment",
     "store_is_open",
     "validate_quantity",
     "verify_exit_pass",

@@ -20,6 +20,7 @@ from omostore.geo import distance_m
 from omostore.money import Money
 from orders import errors, signals
 from orders.models import (
+    CancelReason,
     Cart,
     CartLine,
     Channel,
@@ -28,8 +29,9 @@ from orders.models import (
     OrderLine,
     OrderStatus,
 )
-from orders.services.cart import validate_quantity
-from orders.services.pipeline import cancel_unpaid_order
+from orders.services.cancellation import cancel_unpaid_order
+from orders.services.cart import shopper_name, validate_quantity
+from payments import selectors as payment_selectors
 from payments import services as payment_services
 from payments.errors import InsufficientFunds
 from payments.models import Payment, PaymentMethod
@@ -153,28 +155,56 @@ def place_order(
             raise
         return _replayed(existing, fingerprint)
 
+    return order, start_order_payment(order=order), True
+
+
+def start_order_payment(*, order: Order) -> Payment:
+    """Start (or resume) the payment of a placed order. Idempotent: the payment's key is the
+    order's, so a second call returns the same payment and never charges twice; a card payment
+    whose PaymentIntent was never created gets it now. A payment that cannot start cancels the
+    order, and its lines go back to the cart."""
     try:
         payment = payment_services.start_payment(
-            member=member,
+            member=order.member,
             reference=order.number,
             amount=order.total,
             currency=order.currency,
-            method=payment_method,
+            method=order.payment_method,
             idempotency_key=f"order:{order.number}",
         )
     except Exception:
-        cancel_unpaid_order(order_id=order.pk, note="payment could not start")
+        cancel_unpaid_order(
+            order_id=order.pk,
+            reason=CancelReason.PAYMENT_NOT_STARTED,
+            note="payment could not start",
+        )
         raise
-    order.refresh_from_db()
-    return order, payment, True
+    return payment
+
+
+def resume_payment(*, order: Order) -> tuple[Order, Payment]:
+    """Pay a placed order whose payment was interrupted (from the checkout page or the order
+    page): the same payment as before, or a new one if none was started."""
+    if order.status != OrderStatus.PLACED:
+        raise errors.NotPayable(
+            _("This order is %(status)s; there is nothing to pay.")
+            % {"status": order.get_status_display()},
+            details={"status": order.status},
+        )
+    payment = start_order_payment(order=order)
+    return order, payment
 
 
 def _replayed(order: Order, fingerprint: str) -> tuple[Order, Payment | None, bool]:
+    """The answer to a checkout sent again with the same key. An order still placed whose
+    payment never started (the process died in between) gets its payment now."""
     if order.request_fingerprint != fingerprint:
         raise errors.IdempotencyKeyReused(
             _("This Idempotency-Key was already used for a different checkout.")
         )
-    return order, Payment.objects.filter(reference=order.number).order_by("-pk").first(), False
+    if order.status == OrderStatus.PLACED:
+        return order, start_order_payment(order=order), False
+    return order, payment_selectors.latest_payment_for(reference=order.number), False
 
 
 @transaction.atomic
@@ -203,7 +233,7 @@ def _create_order(
         offer, product = line.offer, line.offer.product
         if not offer.is_active:
             raise errors.UnknownProduct(
-                _("%(name)s is no longer sold here.") % {"name": product.name_en}
+                _("%(name)s is no longer sold here.") % {"name": shopper_name(product)}
             )
         validate_quantity(quantity=line.quantity, sold_by=product.sold_by)
         unit = offer.current_price(at=now)  # the server's price, never the client's
@@ -250,7 +280,13 @@ def _create_order(
         )
         for line, unit, total in priced
     )
-    OrderEvent.objects.create(order=order, from_status="", to_status=OrderStatus.PLACED)
+    OrderEvent.objects.create(
+        order=order,
+        kind=OrderEvent.Kind.STATUS_CHANGED,
+        from_status="",
+        to_status=OrderStatus.PLACED,
+        payload={"from": "", "to": OrderStatus.PLACED, "reason": ""},
+    )
     send_after_commit(signals.order_placed, sender=Order, order=order)
     cart.lines.all().delete()
     return order

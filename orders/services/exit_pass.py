@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from omostore.errors import Forbidden
 from orders import errors
+from orders.live import local_iso
 from orders.models import (
     Channel,
     Order,
@@ -64,7 +65,7 @@ def verify_exit_pass(*, code: str, store: Store, staff_user) -> Order:
     if order.status == OrderStatus.EXITED:
         raise errors.ExitPassUsed(
             _("This exit pass was already used."),
-            details={"verified_at": order.exit_verified_at.isoformat()},
+            details={"verified_at": local_iso(order.exit_verified_at, store.time_zone)},
         )
     if order.status != OrderStatus.PAID:
         raise errors.ExitPassInvalid(

@@ -1,40 +1,44 @@
-"""The status pipeline: every status change goes through `set_status`; cancellation, expiry
-and refunds by the store."""
+"""The status pipeline: every status change goes through `set_status`, every other step of the
+timeline through `record_event`; and the release of the stock an order holds."""
 
 from __future__ import annotations
 
-import datetime
 import logging
+from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Member
 from catalog import services as catalog_services
-from omostore import realtime
 from omostore.domain_events import send_after_commit
-from orders import errors, signals
+from orders import errors, live, signals
 from orders.models import (
-    Channel,
+    EVENT_PAYLOAD_KEYS,
     Order,
     OrderEvent,
+    OrderEventKind,
+    OrderRefundLine,
     OrderStatus,
 )
-from orders.statuses import CANCELLABLE_BY_MEMBER, can_transition
-from payments import services as payment_services
-from payments.models import Payment
+from orders.statuses import can_transition
 
 logger = logging.getLogger(__name__)
 
 
-def order_group(order: Order) -> str:
-    return realtime.group_name("order", order.pk)
-
-
-def set_status(*, order: Order, to_status: str, actor=None, note: str = "") -> OrderEvent:
+def set_status(
+    *,
+    order: Order,
+    to_status: str,
+    actor=None,
+    note: str = "",
+    reason: str = "",
+    payload: dict[str, Any] | None = None,
+) -> OrderEvent:
     """Move the order along the pipeline, or raise InvalidTransition. The UPDATE is guarded by
-    the status it read, so two racing changes cannot both win. Needs a transaction."""
+    the status it read, so two racing changes cannot both win. Writes a `status_changed` event
+    (payload `{from, to, reason}` and any extra `payload`), publishes `order.status`, and sends
+    `order_status_changed` (and `order_cancelled` for a cancellation) after commit. Needs a
+    transaction."""
     from_status = order.status
     if not can_transition(channel=order.channel, from_status=from_status, to_status=to_status):
         raise errors.InvalidTransition(
@@ -49,17 +53,15 @@ def set_status(*, order: Order, to_status: str, actor=None, note: str = "") -> O
         raise errors.InvalidTransition(_("The order changed meanwhile; reload it."))
     order.status = to_status
     event = OrderEvent.objects.create(
-        order=order, from_status=from_status, to_status=to_status, actor=actor, note=note
+        order=order,
+        kind=OrderEventKind.STATUS_CHANGED,
+        from_status=from_status,
+        to_status=to_status,
+        payload={**(payload or {}), "from": from_status, "to": to_status, "reason": reason},
+        actor=actor,
+        note=note[:200],
     )
-    payload = {
-        "number": order.number,
-        "status": to_status,
-        "from": from_status,
-        "at": event.created_at.isoformat(),
-        "note": note,
-    }
-    realtime.publish(order_group(order), "order.status", payload)
-    realtime.publish(realtime.group_name("store", order.store_id), "order.status", payload)
+    live.publish_status(order=order, event=event)
     send_after_commit(
         signals.order_status_changed,
         sender=Order,
@@ -67,108 +69,66 @@ def set_status(*, order: Order, to_status: str, actor=None, note: str = "") -> O
         from_status=from_status,
         to_status=to_status,
         event_id=event.pk,
+        actor=actor,
+        reason=reason,
     )
-    if to_status == OrderStatus.PAID:
-        send_after_commit(signals.order_paid, sender=Order, order=order)
-    elif to_status == OrderStatus.CANCELLED:
+    if to_status == OrderStatus.CANCELLED:
         send_after_commit(
-            signals.order_cancelled, sender=Order, order=order, actor=actor, reason=note
+            signals.order_cancelled,
+            sender=Order,
+            order=order,
+            from_status=from_status,
+            actor=actor,
+            reason=reason,
+            note=note,
+            event_id=event.pk,
         )
     return event
 
 
+def record_event(
+    *, order: Order, kind: str, payload: dict[str, Any], actor=None, note: str = ""
+) -> OrderEvent:
+    """A step of the timeline that is no status change (a failed payment, a refund, a short or
+    substituted line, a note); publishes `order.timeline` after commit. `payload` must carry
+    the keys `EVENT_PAYLOAD_KEYS` lists for the kind (a ValueError otherwise: a bug)."""
+    if kind == OrderEventKind.STATUS_CHANGED or kind not in EVENT_PAYLOAD_KEYS:
+        raise ValueError(f"record_event cannot write a {kind!r} event; status goes via set_status")
+    missing = EVENT_PAYLOAD_KEYS[kind] - payload.keys()
+    if missing:
+        raise ValueError(f"a {kind} event needs {sorted(missing)} in its payload")
+    event = OrderEvent.objects.create(
+        order=order, kind=kind, payload=payload, actor=actor, note=note[:200]
+    )
+    live.publish_timeline(order=order, event=event)
+    return event
+
+
 def _order_quantities(order: Order) -> dict[int, int]:
+    """Units the order still holds per offer: its lines less what refunds gave back."""
     quantities: dict[int, int] = {}
     for offer_id, quantity in order.lines.values_list("offer_id", "quantity"):
         quantities[offer_id] = quantities.get(offer_id, 0) + quantity
-    return quantities
+    for offer_id, quantity in OrderRefundLine.objects.filter(
+        line__order=order, order_refund__status__in=["pending", "succeeded"]
+    ).values_list("line__offer_id", "quantity"):
+        quantities[offer_id] = quantities.get(offer_id, 0) - quantity
+    return {offer_id: n for offer_id, n in quantities.items() if n > 0}
 
 
 def release_reservation(order: Order) -> None:
+    """Give back all the stock the order still holds (it was cancelled or expired)."""
     if order.stock_reserved:
-        catalog_services.release_stock(quantities=_order_quantities(order))
+        quantities = _order_quantities(order)
+        if quantities:
+            catalog_services.release_stock(quantities=quantities)
         Order.objects.filter(pk=order.pk).update(stock_reserved=False)
         order.stock_reserved = False
 
 
-@transaction.atomic
-def cancel_unpaid_order(*, order_id: int, note: str, actor=None) -> bool:
-    order = Order.objects.select_for_update().get(pk=order_id)
-    if order.status != OrderStatus.PLACED:
-        return False
-    release_reservation(order)
-    set_status(order=order, to_status=OrderStatus.CANCELLED, actor=actor, note=note)
-    return True
-
-
-def expire_unpaid_orders(*, now: datetime.datetime | None = None) -> int:
-    """Release the stock of orders whose payment did not arrive in time. Safe to run twice."""
-    now = now or timezone.now()
-    expired = 0
-    for order_id in Order.objects.filter(
-        status=OrderStatus.PLACED, reserved_until__lt=now
-    ).values_list("pk", flat=True):
-        if cancel_unpaid_order(order_id=order_id, note="not paid in time; stock released"):
-            expired += 1
-            order = Order.objects.get(pk=order_id)
-            for payment in Payment.objects.filter(
-                reference=order.number, status=Payment.Status.PENDING
-            ):
-                payment_services.cancel_payment(payment=payment)
-    return expired
-
-
-@transaction.atomic
-def cancel_order(*, order: Order, member: Member, actor=None) -> Order:
-    """The member cancels before picking starts; a paid order is refunded in full."""
-    order = Order.objects.select_for_update().get(pk=order.pk, member=member)
-    if order.status not in CANCELLABLE_BY_MEMBER or (
-        order.channel == Channel.IN_STORE and order.status == OrderStatus.PAID
-    ):
-        raise errors.NotCancellable(
-            _("This order can no longer be cancelled here; please ask at the counter.")
-        )
-    release_reservation(order)
-    set_status(
-        order=order, to_status=OrderStatus.CANCELLED, actor=actor, note="cancelled by member"
-    )
-    for payment in Payment.objects.filter(reference=order.number):
-        if payment.status == Payment.Status.SUCCEEDED and payment.refundable_amount:
-            payment_services.refund_payment(
-                payment=payment,
-                amount=payment.refundable_amount,
-                reason="order cancelled by the member",
-                idempotency_key=f"cancel:{order.number}:{payment.pk}",
-                actor=actor,
-            )
-        elif payment.status == Payment.Status.PENDING:
-            payment_services.cancel_payment(payment=payment)
-    return order
-
-
-@transaction.atomic
-def refund_order(*, order: Order, amount: int, actor, reason: str = "") -> Order:
-    """A manager refunds part or all of a paid order; a full refund of a finished order marks
-    it refunded."""
-    order = Order.objects.select_for_update().get(pk=order.pk)
-    payment = (
-        Payment.objects.filter(reference=order.number, status=Payment.Status.SUCCEEDED)
-        .order_by("pk")
-        .first()
-    )
-    if payment is None:
-        raise errors.NotCancellable(_("This order has no payment to refund."))
-    payment_services.refund_payment(
-        payment=payment,
-        amount=amount,
-        reason=reason or "refund by the store",
-        idempotency_key=f"manager-refund:{order.number}:{payment.refunded_amount}:{amount}",
-        actor=actor,
-    )
-    payment.refresh_from_db()
-    if payment.refundable_amount == 0 and can_transition(
-        channel=order.channel, from_status=order.status, to_status=OrderStatus.REFUNDED
-    ):
-        release_reservation(order)
-        set_status(order=order, to_status=OrderStatus.REFUNDED, actor=actor, note=reason)
-    return order
+def release_refunded_units(*, order: Order, units: dict[int, int]) -> None:
+    """Give back the reservation of exactly `units` (offer id → units) whose lines were refunded
+    while the order still holds its stock (a shortage found while picking). Call it BEFORE the
+    refund lines are written, while `_order_quantities` still counts them."""
+    if order.stock_reserved and units:
+        catalog_services.release_stock(quantities=units)

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from omostore.money import minor_unit_exponent
 from payments import providers
@@ -39,16 +40,18 @@ def _check_amount(amount: Any, currency: str) -> None:
     except ValueError:
         raise InvalidAmount(f"Unsupported currency {currency!r}.") from None
     if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT:
-        raise InvalidAmount("The amount must be a positive whole number of minor units.")
+        raise InvalidAmount(_("The amount must be a positive whole number of minor units."))
 
 
 def _check_method_available(method: str) -> None:
     if method == PaymentMethod.TEST and not settings.TEST_PAYMENTS_ENABLED:
-        raise PaymentMethodUnavailable("The test payment provider exists only outside production.")
+        raise PaymentMethodUnavailable(
+            _("The test payment provider exists only outside production.")
+        )
     if method == PaymentMethod.CARD and not providers.stripe_configured():
-        raise PaymentMethodUnavailable("Card payments are not available (no Stripe key is set).")
+        raise PaymentMethodUnavailable(_("Card payments are not available (no Stripe key is set)."))
     if method not in PaymentMethod.values:
-        raise PaymentMethodUnavailable(f"Unknown payment method {method!r}.")
+        raise PaymentMethodUnavailable(_("Unknown payment method %(method)s.") % {"method": method})
 
 
 def top_up_bounds(currency: str) -> tuple[int, int]:
@@ -60,5 +63,5 @@ def top_up_bounds(currency: str) -> tuple[int, int]:
 def _same_payment(payment: Payment, **expected: Any) -> Payment:
     """The payment an idempotency key already made, if it was made for the same request."""
     if any(getattr(payment, field) != value for field, value in expected.items()):
-        raise IdempotencyKeyReused("This idempotency key was already used for another payment.")
+        raise IdempotencyKeyReused(_("This Idempotency-Key was already used for another payment."))
     return payment

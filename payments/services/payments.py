@@ -8,6 +8,7 @@ import logging
 import stripe
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Member
 from omostore.errors import DomainError
@@ -116,7 +117,8 @@ def _pay_from_wallet(*, member: Member, request: dict, idempotency_key: str) -> 
     account = wallet_for(member=member)
     if account.currency != request["currency"]:
         raise PaymentMethodUnavailable(
-            f"The wallet holds {account.currency}; this payment is in {request['currency']}."
+            _("The wallet holds %(wallet)s; this payment is in %(currency)s.")
+            % {"wallet": account.currency, "currency": request["currency"]}
         )
     try:
         with transaction.atomic():
@@ -134,7 +136,8 @@ def _pay_from_wallet(*, member: Member, request: dict, idempotency_key: str) -> 
         balance = WalletAccount.objects.values_list("balance", flat=True).get(pk=account.pk)
         have, need = Money(balance, account.currency), Money(payment.amount, account.currency)
         raise InsufficientFunds(
-            f"The wallet holds {have}; this payment needs {need}.",
+            _("The wallet holds %(have)s; this payment needs %(need)s.")
+            % {"have": have, "need": need},
             details={"balance": have.as_dict(), "amount": need.as_dict()},
         )
     return _mark_succeeded(payment_id=payment.pk, from_statuses=(Status.PENDING,))
@@ -200,7 +203,7 @@ def _create_payment_intent(payment: Payment) -> None:
             )
         payment.refresh_from_db()
         raise PaymentProviderError(
-            "The card payment could not be started; please try again."
+            _("The card payment could not be started; please try again.")
         ) from exc
     Payment.objects.filter(pk=payment.pk, provider_ref="").update(
         provider_ref=intent.id, client_secret=intent.client_secret or ""

@@ -7,6 +7,7 @@ import logging
 import stripe
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from omostore.money import Money
@@ -53,7 +54,7 @@ def refund_payment(
         return _same_refund(existing, payment=payment, amount=amount)
     with transaction.atomic():
         if WalletTopUp.objects.filter(payment_id=payment.pk).exists():
-            raise RefundNotAllowed("A wallet top-up cannot be refunded.")
+            raise RefundNotAllowed(_("A wallet top-up cannot be refunded."))
         try:
             with transaction.atomic():
                 refund = Refund.objects.create(
@@ -74,10 +75,12 @@ def refund_payment(
         if not reserved:
             current = Payment.objects.get(pk=payment.pk)
             if current.status != Status.SUCCEEDED:
-                raise RefundNotAllowed(f"This payment is {current.status}; nothing to refund.")
+                raise RefundNotAllowed(
+                    _("This payment is %(status)s; nothing to refund.") % {"status": current.status}
+                )
             left = Money(current.refundable_amount, current.currency)
             raise RefundNotAllowed(
-                f"At most {left} of this payment can be refunded.",
+                _("At most %(left)s of this payment can be refunded.") % {"left": left},
                 details={"refundable": left.as_dict()},
             )
         _refund_through_provider(refund, payment=Payment.objects.get(pk=payment.pk))
@@ -88,7 +91,7 @@ def refund_payment(
 
 def _same_refund(refund: Refund, *, payment: Payment, amount: int) -> Refund:
     if refund.payment_id != payment.pk or refund.amount != amount:
-        raise IdempotencyKeyReused("This idempotency key was already used for another refund.")
+        raise IdempotencyKeyReused(_("This Idempotency-Key was already used for another refund."))
     return refund
 
 
@@ -120,7 +123,7 @@ def _refund_through_provider(refund: Refund, *, payment: Payment) -> None:
         except stripe.StripeError as exc:
             logger.warning("Stripe refund for payment %s failed: %s", payment.pk, exc)
             raise PaymentProviderError(
-                "The card provider did not take the refund; nothing was refunded."
+                _("The card provider did not take the refund; nothing was refunded.")
             ) from exc
         Refund.objects.filter(pk=refund.pk).update(provider_ref=answer.id)
         _apply_refund_status(refund_id=refund.pk, status=answer.status)
@@ -150,3 +153,4 @@ def _mark_refund_failed(*, refund_id: int) -> None:
         Payment.objects.filter(pk=refund.payment_id, refunded_amount__gte=refund.amount).update(
             refunded_amount=F("refunded_amount") - refund.amount
         )
+        signals.refund_failed.send(sender=Refund, refund=refund)

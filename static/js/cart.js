@@ -119,31 +119,42 @@
   );
 
   // --- Steppers (product page, cart page) ------------------------------------------------------
+  // The − and + buttons step within the product's limits (on the cart page, − below the least
+  // removes the line). A typed quantity is never rounded or clamped here: it goes to the server
+  // as typed, and the server refuses 0, 2.5 or 7 g with the limits in its message.
 
-  function clamp(input, value) {
-    const min = Number(input.min) || 1;
-    const max = Number(input.max) || 99;
-    const step = Number(input.step) || 1;
-    if (!Number.isFinite(value)) value = min;
-    value = Math.round(value / step) * step;
-    return Math.min(max, Math.max(min, value));
+  function limits(input) {
+    return {
+      min: Number(input.min) || 1,
+      max: Number(input.max) || 99,
+      step: Number(input.step) || 1,
+    };
   }
 
-  function wireStepper(stepper, onChange) {
+  function typed(input) {
+    const text = input.value.trim();
+    return text === "" ? null : Number(text);
+  }
+
+  function wireStepper(stepper, onChange, options) {
     const input = stepper.querySelector("input[type=number]");
+    const belowMinRemoves = Boolean(options && options.belowMinRemoves);
     stepper.querySelectorAll("[data-step]").forEach((button) =>
       button.addEventListener("click", () => {
-        const step = Number(input.step) || 1;
-        const next = clamp(input, Number(input.value) + Number(button.dataset.step) * step);
-        if (next !== Number(input.value)) {
+        const { min, max, step } = limits(input);
+        const current = typed(input);
+        const base = Number.isInteger(current) ? current : min;
+        let next = base + Number(button.dataset.step) * step;
+        if (next < min) next = belowMinRemoves ? 0 : min;
+        if (next > max) next = max;
+        if (next !== current) {
           input.value = String(next);
           if (onChange) onChange(next);
         }
       }),
     );
     input.addEventListener("change", () => {
-      input.value = String(clamp(input, Number(input.value)));
-      if (onChange) onChange(Number(input.value));
+      if (onChange) onChange(typed(input));
     });
     return input;
   }
@@ -180,7 +191,7 @@
     const result = await api("POST", form.dataset.api || "/api/v1/cart/lines/", {
       store: store,
       sku: form.dataset.sku,
-      quantity: Number(input.value),
+      quantity: typed(input),
     });
     button.disabled = false;
     if (result.ok) {
@@ -193,6 +204,9 @@
   }
 
   document.querySelectorAll("form.add-to-cart").forEach((form) => {
+    // The browser's own check would silently block 2.5 (or 7 g) with a bubble; the server's
+    // answer says the limits in the shopper's language instead.
+    form.noValidate = true;
     const stepper = form.querySelector(".stepper");
     if (stepper) wireStepper(stepper);
     form.addEventListener("submit", (event) => {
@@ -258,7 +272,8 @@
       const warning = item.querySelector(".line-warning");
       const state = warningFor(line);
       warning.dataset.state = state;
-      warning.textContent = state ? msg(cart, state, "") : "";
+      const left = line.sold_by === "weight" ? `${line.available} g` : String(line.available);
+      warning.textContent = state ? msg(cart, state, "").replace("%(available)s", left) : "";
     }
     document.querySelectorAll(".cart-line").forEach((item) => {
       if (!seen.has(item.dataset.lineId)) item.remove();
@@ -278,8 +293,9 @@
     const result = await api("PATCH", `/api/v1/cart/lines/${id}/`, { quantity: quantity });
     item.classList.remove("busy");
     if (result.ok) {
+      const removed = !result.data.lines.some((line) => String(line.id) === id);
       render(result.data);
-      say(msg(cart, "updated", "Quantity updated."), "ok");
+      say(removed ? msg(cart, "removed", "Removed from your cart.") : msg(cart, "updated", "Quantity updated."), "ok");
     } else {
       item.querySelector(".qty-input").value = item.dataset.quantity; // back to what the server has
       say(errorMessage(result, msg(cart, "failed", "Could not reach the store. Try again.")), "error");
@@ -303,10 +319,14 @@
   }
 
   document.querySelectorAll(".cart-line").forEach((item) => {
-    wireStepper(item.querySelector(".stepper"), (quantity) => {
-      clearTimeout(pending.get(item.dataset.lineId));
-      pending.set(item.dataset.lineId, setTimeout(() => setQuantity(item, quantity), 400));
-    });
+    wireStepper(
+      item.querySelector(".stepper"),
+      (quantity) => {
+        clearTimeout(pending.get(item.dataset.lineId));
+        pending.set(item.dataset.lineId, setTimeout(() => setQuantity(item, quantity), 400));
+      },
+      { belowMinRemoves: true },
+    );
     item.querySelector(".line-remove").addEventListener("click", () => removeLine(item));
   });
 })();

@@ -10,6 +10,10 @@
  * checkout response); wallet payments are done when the response arrives; card payments go
  * through Stripe.js (only offered when a publishable key is configured). Then the order page.
  *
+ * An order of this store still waiting for its payment (a checkout interrupted by a reload or a
+ * dead server) shows at the top: "Pay now" resumes its payment (POST /api/v1/orders/<n>/pay/,
+ * never a second charge), "Cancel it" cancels it and its items come back to the cart.
+ *
  * Needs cart.js (window.OmoShop) and the vendored Leaflet (window.L); without tiles the map is
  * grey but a click still sets the point.
  */
@@ -17,8 +21,8 @@
   "use strict";
 
   const root = document.getElementById("checkout");
-  const form = document.getElementById("checkout-form");
-  if (!root || !form) return;
+  const form = document.getElementById("checkout-form"); // absent when the cart is empty
+  if (!root) return;
   const shop = window.OmoShop;
   const msg = (name, fallback) => shop.msg(root, name, fallback);
 
@@ -40,7 +44,7 @@
   let cardElement = null;
 
   function showError(text) {
-    errorLine.textContent = text || "";
+    if (errorLine) errorLine.textContent = text || "";
   }
 
   function selected(name) {
@@ -124,7 +128,7 @@
     if (latitudeInput.value) setPoint(Number(latitudeInput.value), Number(longitudeInput.value), true);
   }
 
-  document.getElementById("use-location").addEventListener("click", () => {
+  if (form) document.getElementById("use-location").addEventListener("click", () => {
     if (!navigator.geolocation) {
       pointStatus.textContent = msg("no-location", "Your location is not available. Tap the map instead.");
       return;
@@ -162,12 +166,14 @@
     }
   }
 
-  form.querySelectorAll("input[name=channel]").forEach((input) => input.addEventListener("change", onChannel));
-  form.querySelectorAll("input[name=payment_method]").forEach((input) =>
-    input.addEventListener("change", onPaymentMethod),
-  );
-  onChannel();
-  onPaymentMethod();
+  if (form) {
+    form.querySelectorAll("input[name=channel]").forEach((input) => input.addEventListener("change", onChannel));
+    form.querySelectorAll("input[name=payment_method]").forEach((input) =>
+      input.addEventListener("change", onPaymentMethod),
+    );
+    onChannel();
+    onPaymentMethod();
+  }
 
   // --- Checkout --------------------------------------------------------------------------------
 
@@ -195,7 +201,7 @@
     location.assign(orderUrl(number));
   }
 
-  form.addEventListener("submit", async (event) => {
+  if (form) form.addEventListener("submit", async (event) => {
     event.preventDefault();
     showError("");
     const body = requestBody();
@@ -243,6 +249,10 @@
       showTestPay(order);
       return;
     }
+    if (payment && payment.status === "pending" && payment.method === "card" && !cardElement) {
+      goToOrder(order.number); // no card form on this page: the order page says what to do
+      return;
+    }
     if (payment && payment.status === "pending" && payment.method === "card" && payment.client_secret && stripe) {
       submitButton.disabled = true;
       const outcome = await stripe.confirmCardPayment(payment.client_secret, {
@@ -263,8 +273,10 @@
     const errorBox = document.getElementById("test-pay-error");
     document.getElementById("test-pay-number").textContent = order.number;
     document.getElementById("test-pay-amount").textContent = order.payment.amount.formatted;
-    form.hidden = true;
-    document.getElementById("checkout-summary").hidden = true;
+    for (const id of ["checkout-form", "checkout-summary", "pending-order"]) {
+      const section = document.getElementById(id);
+      if (section) section.hidden = true;
+    }
     panel.hidden = false;
     panel.scrollIntoView({ block: "start" });
 
@@ -282,5 +294,40 @@
     }
     document.getElementById("test-approve").addEventListener("click", () => confirm("succeed"));
     document.getElementById("test-decline").addEventListener("click", () => confirm("decline"));
+  }
+
+  // --- An order still waiting for its payment (an interrupted checkout) -------------------------
+
+  const pendingPanel = document.getElementById("pending-order");
+  if (pendingPanel) {
+    const pendingError = document.getElementById("pending-error");
+    const payButton = document.getElementById("pending-pay");
+    const cancelButton = document.getElementById("pending-cancel");
+    const busy = (on) => [payButton, cancelButton].forEach((button) => (button.disabled = on));
+
+    payButton.addEventListener("click", async () => {
+      pendingError.textContent = "";
+      busy(true);
+      const result = await shop.api("POST", pendingPanel.dataset.payApi);
+      busy(false);
+      if (result.ok) {
+        await afterOrder(result.data);
+      } else {
+        pendingError.textContent = shop.errorMessage(result, msg("failed", "Could not reach the store. Try again."));
+      }
+    });
+
+    cancelButton.addEventListener("click", async () => {
+      if (!window.confirm(msg("confirm-cancel-pending", "Cancel this order?"))) return;
+      pendingError.textContent = "";
+      busy(true);
+      const result = await shop.api("POST", pendingPanel.dataset.cancelApi);
+      busy(false);
+      if (result.ok) {
+        location.reload(); // its items are back in the cart
+      } else {
+        pendingError.textContent = shop.errorMessage(result, msg("failed", "Could not reach the store. Try again."));
+      }
+    });
   }
 })();

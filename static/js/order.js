@@ -1,13 +1,15 @@
 /* The live order page (/orders/<number>/).
  *
- * The status (#order-status, data-status) and the timeline (#timeline) follow the order over the
- * websocket /ws/orders/<number>/ (realtime.js): a snapshot on connect (and after any gap)
- * replaces both; an `order.status` event appends one step. A paid scan & go order shows its exit
- * pass, a QR image fetched from /orders/<number>/exit-pass.svg every minute (the code's text
- * comes in the X-Exit-Pass-Code header of the same response). Cancelling and the test
- * provider's Approve / Decline go through the JSON API.
+ * The page keeps one `state`: the order group's snapshot (docs/realtime.md) from the websocket
+ * /ws/orders/<number>/ (realtime.js), with every numbered event folded in by
+ * OmoFolds.order.apply (live_folds.js, the fold the test suite checks against the server), and
+ * renders it: the status, the timeline, the refunds and where their money went, the arrival
+ * time (none once cancelled). A paid scan & go order shows its exit pass, a QR image fetched
+ * from /orders/<number>/exit-pass.svg every minute (the code's text comes in the
+ * X-Exit-Pass-Code header). Cancelling and the test provider's Approve / Decline go through the
+ * JSON API, whose answer carries the same snapshot fields.
  *
- * Needs cart.js (window.OmoShop) and realtime.js (window.OmoRealtime).
+ * Needs cart.js (window.OmoShop), realtime.js (window.OmoRealtime) and live_folds.js.
  */
 (function () {
   "use strict";
@@ -16,11 +18,16 @@
   if (!root) return;
   const shop = window.OmoShop;
   const msg = (name, fallback) => shop.msg(root, name, fallback);
+  const json = (id) => JSON.parse(document.getElementById(id).textContent);
 
   const number = root.dataset.number;
   const channel = root.dataset.channel;
-  const labels = JSON.parse(document.getElementById("status-labels").textContent);
-  const cancellable = new Set(JSON.parse(document.getElementById("cancellable-statuses").textContent));
+  const labels = json("status-labels");
+  const cancellable = new Set(json("cancellable-statuses"));
+  const cancelReasons = json("cancel-reasons");
+  const texts = json("timeline-texts");
+  const destinations = json("refund-destinations");
+  const lineNames = json("line-names");
   const statusBadge = document.getElementById("order-status");
   const timeline = document.getElementById("timeline");
   const liveState = document.getElementById("live-state");
@@ -29,9 +36,18 @@
   const exitPass = document.getElementById("exit-pass");
   const exitDone = document.getElementById("exit-done");
   const testPay = document.getElementById("test-pay");
+  const payPending = document.getElementById("pay-pending");
   const promisedBy = document.getElementById("promised-by");
+  const cancelNotice = document.getElementById("cancel-notice");
+  const cancelReason = document.getElementById("cancel-reason");
+  const refundSummary = document.getElementById("refund-summary");
+  const refundedRow = document.getElementById("refunded-row");
+  const refundedCell = document.getElementById("order-refunded");
 
   const EXIT_PASS_REFRESH_MS = 60 * 1000;
+
+  // The order group's snapshot, events folded in; the page starts from the one it was built from.
+  let state = json("order-snapshot");
 
   let clock;
   try {
@@ -45,68 +61,142 @@
     clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
   }
 
-  function say(text, state) {
+  function say(text, kind) {
     message.textContent = text || "";
-    message.dataset.state = state || "info";
+    message.dataset.state = kind || "info";
   }
 
-  // --- Status and timeline ---------------------------------------------------------------------
+  function fill(template, values) {
+    return template.replace(/%\((\w+)\)s/g, (match, name) => (name in values ? String(values[name]) : match));
+  }
+
+  // --- Rendering the state -----------------------------------------------------------------------
 
   function canCancel(status) {
-    // As orders.services.cancel_order: a paid scan & go order is already in the shopper's bag.
+    // As orders.statuses.member_may_cancel: a paid scan & go order is already in the bag.
     return cancellable.has(status) && !(channel === "in_store" && status === "paid");
   }
 
-  function setStatus(status) {
+  function refundById(id) {
+    return state.refunds.find((refund) => refund.id === id);
+  }
+
+  /** What a timeline step says (as orders.views._timeline_text). */
+  function entryText(entry) {
+    const payload = entry.payload || {};
+    if (entry.kind === "status_changed") {
+      const text = labels[entry.to] || entry.to;
+      const reason = cancelReasons[payload.reason];
+      return entry.to === "cancelled" && reason ? fill(texts["cancelled-because"], { status: text, reason: reason }) : text;
+    }
+    if (entry.kind === "refund" || entry.kind === "refund_failed") {
+      const refund = refundById(payload.order_refund_id);
+      const amount = refund ? refund.amount.formatted : String(payload.amount);
+      const template = entry.kind === "refund" ? texts.refund : texts["refund-failed"];
+      return fill(template, { amount: amount, destination: destinations[payload.destination] || payload.destination });
+    }
+    if (entry.kind === "payment_failed") return texts["payment-failed"];
+    if (entry.kind === "line_short") {
+      return fill(texts["line-short"], { name: lineNames[payload.line_id] || payload.sku, quantity: payload.quantity_short });
+    }
+    if (entry.kind === "line_substituted") {
+      return fill(texts["line-substituted"], { name: lineNames[payload.line_id] || payload.sku });
+    }
+    return entry.note || "";
+  }
+
+  function timelineItem(entry) {
+    const item = document.createElement("li");
+    item.dataset.kind = entry.kind;
+    item.dataset.to = entry.to;
+    item.dataset.id = String(entry.id);
+    const time = document.createElement("time");
+    time.dateTime = entry.at;
+    time.textContent = clock.format(new Date(entry.at));
+    const what = document.createElement("span");
+    what.className = "what";
+    what.textContent = entryText(entry);
+    item.append(time, " ", what);
+    return item;
+  }
+
+  function refundText(refund) {
+    const values = { amount: refund.amount.formatted, destination: destinations[refund.destination] || refund.destination };
+    if (refund.status === "succeeded") return fill(texts.refund, values);
+    if (refund.status === "pending") return fill(texts["refund-pending"], values);
+    return fill(texts["refund-failed"], values);
+  }
+
+  function renderRefunds() {
+    const ended = state.status === "cancelled" || state.status === "refunded";
+    cancelNotice.hidden = !ended;
+    const cancelled = state.timeline.filter((entry) => entry.to === "cancelled").pop();
+    cancelReason.textContent = cancelled ? entryText(cancelled) : "";
+    const items = state.refunds.map((refund) => {
+      const item = document.createElement("li");
+      item.dataset.status = refund.status;
+      item.dataset.destination = refund.destination;
+      item.textContent = refundText(refund);
+      return item;
+    });
+    if (!items.length && !state.paid_at) {
+      const item = document.createElement("li");
+      item.dataset.status = "none";
+      item.textContent = texts["nothing-charged"];
+      items.push(item);
+    }
+    refundSummary.replaceChildren(...items);
+    refundedRow.hidden = !state.refunded.amount;
+    refundedCell.textContent = state.refunded.formatted;
+  }
+
+  function render() {
+    const status = state.status;
     statusBadge.dataset.status = status;
     statusBadge.className = "order-status status-" + status;
     statusBadge.textContent = labels[status] || status;
     root.dataset.status = status;
     if (cancelButton) cancelButton.hidden = !canCancel(status);
     if (testPay && status !== "placed") testPay.hidden = true;
+    if (payPending && status !== "placed") payPending.hidden = true;
     if (exitPass) {
       if (status === "paid") startExitPass();
       else stopExitPass();
     }
     if (exitDone) exitDone.hidden = status !== "exited";
-  }
-
-  function timelineItem(entry) {
-    const item = document.createElement("li");
-    item.dataset.to = entry.to;
-    const time = document.createElement("time");
-    time.dateTime = entry.at;
-    time.textContent = clock.format(new Date(entry.at));
-    const what = document.createElement("span");
-    what.className = "what";
-    what.textContent = labels[entry.to] || entry.to;
-    item.append(time, " ", what);
-    if (entry.note) {
-      const note = document.createElement("small");
-      note.className = "note";
-      note.textContent = entry.note;
-      item.append(" ", note);
+    if (promisedBy) {
+      promisedBy.hidden = !state.promised_by;
+      promisedBy.textContent = state.promised_by
+        ? msg("arrives-by", "Arrives by %(time)s").replace("%(time)s", clock.format(new Date(state.promised_by)))
+        : "";
     }
-    return item;
+    timeline.replaceChildren(...state.timeline.map(timelineItem));
+    renderRefunds();
   }
 
-  function renderTimeline(entries) {
-    timeline.replaceChildren(...entries.map(timelineItem));
+  /** The API's order body carries every field of the snapshot. */
+  function fromApi(body) {
+    return {
+      number: body.number,
+      store: body.store,
+      channel: body.channel,
+      status: body.status,
+      status_display: body.status_display,
+      placed_at: body.created_at,
+      paid_at: body.paid_at,
+      promised_by: body.promised_by,
+      total: body.total,
+      refunded: body.refunded,
+      refunds: body.refunds,
+      timeline: body.timeline,
+    };
   }
 
-  function setPromisedBy(iso) {
-    if (!promisedBy || !iso) return;
-    promisedBy.textContent = msg("arrives-by", "Arrives by %(time)s").replace("%(time)s", clock.format(new Date(iso)));
-    promisedBy.hidden = false;
-  }
-
-  /** The order as the API has it now: for what events do not carry (promised_by). */
   async function reload() {
     const result = await shop.api("GET", root.dataset.api);
     if (!result.ok) return;
-    setStatus(result.data.status);
-    renderTimeline(result.data.timeline);
-    setPromisedBy(result.data.promised_by);
+    state = fromApi(result.data);
+    render();
   }
 
   // --- Live updates ----------------------------------------------------------------------------
@@ -121,22 +211,18 @@
 
   if (window.OmoRealtime) {
     window.OmoRealtime.connect(root.dataset.wsPath, {
-      onState(state) {
-        liveState.dataset.state = state;
-        liveState.textContent = stateText[state] || state;
+      onState(connection) {
+        liveState.dataset.state = connection;
+        liveState.textContent = stateText[connection] || connection;
       },
       onSnapshot(data) {
-        setStatus(data.status);
-        renderTimeline(data.timeline);
-        setPromisedBy(data.promised_by);
+        state = data;
+        render();
         root.dataset.snapshots = String(Number(root.dataset.snapshots || 0) + 1);
       },
       onEvent(frame) {
-        if (frame.event !== "order.status" || !frame.payload || frame.payload.number !== number) return;
-        const payload = frame.payload;
-        timeline.append(timelineItem({ from: payload.from, to: payload.status, at: payload.at, note: payload.note }));
-        setStatus(payload.status);
-        if (payload.status === "paid" && channel === "delivery") reload(); // promised_by is set now
+        state = window.OmoFolds.order.apply(state, frame);
+        render();
       },
     });
   }
@@ -150,8 +236,8 @@
       const result = await shop.api("POST", root.dataset.cancelApi);
       cancelButton.disabled = false;
       if (result.ok) {
-        setStatus(result.data.status);
-        renderTimeline(result.data.timeline);
+        state = fromApi(result.data);
+        render();
         say("");
       } else {
         say(shop.errorMessage(result, msg("failed", "Could not reach the store. Try again.")), "error");
@@ -230,5 +316,5 @@
     if (!document.hidden && exitTimer && Date.now() - exitFetchedAt > EXIT_PASS_REFRESH_MS / 2) refreshExitPass();
   });
 
-  setStatus(statusBadge.dataset.status);
+  render();
 })();

@@ -44,7 +44,7 @@ def _feed(store, *headers):
 @database_sync_to_async
 def _publish_committed(store, payload):
     with transaction.atomic():
-        realtime.publish(realtime.group_name("store", store.pk), "store.notice", payload)
+        realtime.publish(realtime.groups.store(store.pk), "store.notice", payload)
 
 
 @database_sync_to_async
@@ -53,7 +53,7 @@ def _publish_rolled_back(store, payload):
         """Rolls the transaction back."""
 
     with contextlib.suppress(Abort), transaction.atomic():
-        realtime.publish(realtime.group_name("store", store.pk), "store.notice", payload)
+        realtime.publish(realtime.groups.store(store.pk), "store.notice", payload)
         raise Abort
 
 

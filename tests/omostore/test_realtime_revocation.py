@@ -54,7 +54,7 @@ async def _open_feed(store, client: Client) -> WebsocketCommunicator:
 @database_sync_to_async
 def _publish(store, payload):
     with transaction.atomic():
-        realtime.publish(realtime.group_name("store", store.pk), "store.notice", payload)
+        realtime.publish(realtime.groups.store(store.pk), "store.notice", payload)
 
 
 async def test_revoking_the_role_closes_the_pickers_feed_at_once():

@@ -51,3 +51,32 @@ def member_with_cart(offer, quantity=1):
     client = member_client(member)
     assert add(client, offer, quantity).status_code == 201
     return member, client
+
+
+def provider_reports_success(payment) -> None:
+    """The test provider reports that `payment` went through (its signed webhook), whatever
+    the order's state: the way a payment racing an expiry or a second payment arrives."""
+    import json
+
+    from django.conf import settings
+
+    from payments import providers
+    from payments import services as payment_services
+
+    event = json.dumps(
+        providers.payment_intent_event(
+            event_type="payment_intent.succeeded",
+            intent_id=payment.provider_ref,
+            amount=payment.amount,
+            currency=payment.currency,
+            metadata={"reference": payment.reference},
+            status="succeeded",
+        )
+    )
+    payment_services.handle_webhook(
+        provider="test",
+        payload=event.encode(),
+        signature_header=providers.sign_payload(
+            event, secret=settings.TEST_PAYMENTS_WEBHOOK_SECRET
+        ),
+    )

@@ -152,12 +152,15 @@ def test_an_empty_cart_cannot_check_out(store):
 
 
 def test_one_error_lists_every_short_line(store):
-    short_a = factories.make_offer(store=store, stock_on_hand=1)
-    short_b = factories.make_offer(store=store, stock_on_hand=2)
+    # given a cart filled while there was stock, then two products ran short
+    short_a = factories.make_offer(store=store, stock_on_hand=10)
+    short_b = factories.make_offer(store=store, stock_on_hand=10)
     plenty = factories.make_offer(store=store, stock_on_hand=50)
     _member, client = member_with_cart(short_a, 3)
     add(client, short_b, 5)
     add(client, plenty, 1)
+    StoreOffer.objects.filter(pk=short_a.pk).update(stock_on_hand=1)
+    StoreOffer.objects.filter(pk=short_b.pk).update(stock_on_hand=2)
 
     response = checkout(client, store)
 

@@ -179,7 +179,7 @@ def test_the_same_idempotency_key_returns_the_same_top_up(shopper):
     other_body = top_up(shopper, {"amount": 6000, "method": "test"})
 
     assert again.json()["id"] == first.json()["id"]
-    assert other_body.status_code == 409
+    assert other_body.status_code == 422
     assert other_body.json()["error"]["code"] == "idempotency_key_reused"
     assert Payment.objects.count() == 1
 

@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from catalog.models import Product, ScanEvent
-from orders.models import Cart, CartLine, Order, OrderEvent, OrderLine
+from orders.models import Cart, CartLine, Order, OrderEvent, OrderLine, OrderRefund
 from payments.models import PaymentMethod
 from stores.models import StaffRole, Store
 from stores.roles import Role
@@ -57,6 +57,7 @@ OWNERSHIP = {
     "catalog.scanevent": lambda scan: {scan.store_id},
     "orders.order": lambda order: {order.store_id},
     "orders.cart": lambda cart: {cart.store_id},
+    "orders.orderrefund": lambda refund: {refund.order.store_id},
     "payments.payment": SUPERUSER_ONLY,
     "payments.refund": SUPERUSER_ONLY,
     "payments.walletaccount": SUPERUSER_ONLY,
@@ -119,6 +120,15 @@ def _store_world(store: Store, *, marker: str) -> dict:
         line_total=298,
     )
     OrderEvent.objects.create(order=order, from_status="", to_status="placed", note=marker)
+    OrderRefund.objects.create(
+        order=order,
+        idempotency_key=f"{marker}-refund",
+        amount=100,
+        currency="JPY",
+        destination="test",
+        reason="goodwill",
+        note=f"{marker} refund",
+    )
     cart = Cart.objects.create(store=store, member=shopper)
     CartLine.objects.create(cart=cart, offer=offer, quantity=1)
     factories.make_wallet(member=shopper, balance=1000)
