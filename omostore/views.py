@@ -8,11 +8,29 @@ from omostore import health
 from omostore.errors import error_body
 
 
+def _health_response(report: dict) -> JsonResponse:
+    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+
+
 @never_cache
 @require_GET
 def healthz(request):
-    report = health.run_checks()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+    """Everything: database, Redis, the channel layer and a Celery worker round trip."""
+    return _health_response(health.run_checks(health.FULL_CHECKS))
+
+
+@never_cache
+@require_GET
+def healthz_ready(request):
+    """Fit to serve: the database and Redis answer."""
+    return _health_response(health.run_checks(health.READY_CHECKS))
+
+
+@never_cache
+@require_GET
+def healthz_live(request):
+    """The process answers; no I/O, so a slow database or Redis never gets it restarted."""
+    return JsonResponse({"status": "ok"})
 
 
 @require_GET
