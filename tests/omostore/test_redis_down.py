@@ -38,28 +38,37 @@ def broken_redis(request, settings):
         ],
         stdout=subprocess.DEVNULL,
     )
-    client = redis.Redis(unix_socket_path=str(socket_path))
-    wait_for(lambda: socket_path.exists() and client.ping(), timeout=10, what="redis")
-    url = f"unix://{socket_path}"
-    settings.REDIS_URL = url
-    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": url}}
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": url, "socket_connect_timeout": 0.5}]},
+    try:
+        client = redis.Redis(unix_socket_path=str(socket_path))
+
+        def answers() -> bool:
+            try:
+                return client.ping()
+            except redis.ConnectionError:  # the socket exists a moment before Redis listens
+                return False
+
+        wait_for(answers, timeout=10, what="redis")
+        url = f"unix://{socket_path}"
+        settings.REDIS_URL = url
+        settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": url}}
+        settings.CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [{"address": url, "socket_connect_timeout": 0.5}]},
+            }
         }
-    }
-    settings.HEALTH_CELERY_TIMEOUT = 1
-    if request.param == "frozen":
-        server.send_signal(signal.SIGSTOP)
-    else:
+        settings.HEALTH_CELERY_TIMEOUT = 1
+        if request.param == "frozen":
+            server.send_signal(signal.SIGSTOP)
+        else:
+            server.kill()
+            server.wait(timeout=10)
+        yield request.param
+    finally:
+        server.send_signal(signal.SIGCONT)
         server.kill()
         server.wait(timeout=10)
-    yield request.param
-    server.send_signal(signal.SIGCONT)
-    server.kill()
-    server.wait(timeout=10)
-    shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _timed(call):
