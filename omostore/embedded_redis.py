@@ -8,11 +8,16 @@ Durability: an append-only file, fsynced every second (`appendfsync everysec`). 
 command to the file before it answers, so a killed Redis loses nothing it acknowledged; a machine
 that crashes or loses power loses at most about the last second (README, "Redis durability").
 
-    python -m omostore.embedded_redis
+    python -m omostore.embedded_redis                           # the socket of the settings
+    python -P omostore/embedded_redis.py --socket var/redis/redis.sock
+
+`make run` uses the second form: run by path it imports neither Django nor the Celery app, so a
+Redis that died is back in a fraction of a second (-P keeps omostore/ off sys.path).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import subprocess
@@ -103,13 +108,20 @@ def convert_snapshot_to_aof(*, data_dir: Path) -> None:
             server.wait(timeout=30)
 
 
-def main() -> None:
+def settings_socket() -> Path:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omostore.settings")
     from django.conf import settings
 
+    return Path(settings.EMBEDDED_REDIS_SOCKET)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the embedded Redis of `make run`.")
+    parser.add_argument("--socket", type=Path, help="default: EMBEDDED_REDIS_SOCKET of settings")
+    arguments = parser.parse_args(argv)
     if os.environ.get("REDIS_URL"):
         sys.exit("REDIS_URL is set: the embedded Redis is not needed")
-    socket_path = Path(settings.EMBEDDED_REDIS_SOCKET)
+    socket_path = arguments.socket or settings_socket()
     data_dir = socket_path.parent
     data_dir.mkdir(parents=True, exist_ok=True)
     if socket_is_live(socket_path):

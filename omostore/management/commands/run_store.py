@@ -151,6 +151,7 @@ def supervisord_config(
         wrapped = shlex.join(
             [
                 python,
+                "-P",  # run by path: nothing of omostore/management/ shadows a module
                 str(SUPERVISED),
                 DEATH_SIGNAL.get(name, "TERM"),
                 str(run_dir / PROCESSES_LOCK),
@@ -232,6 +233,7 @@ class Command(BaseCommand):
             "WEB_WORKERS": os.environ.get("WEB_WORKERS", "1"),
             "WORKER_CONCURRENCY": os.environ.get("WORKER_CONCURRENCY", "2"),
             "OMOSTORE_VAR_DIR": str(var_dir),
+            "REDIS_SOCKET": str(settings.EMBEDDED_REDIS_SOCKET),
             "PYTHONUNBUFFERED": "1",
         }
         procfile = read_procfile(Path(settings.BASE_DIR) / "Procfile")
