@@ -118,11 +118,15 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers wait for the lock (IMMEDIATE takes it at BEGIN) instead of failing
     # half-way through a transaction with "database is locked"; WAL lets readers go on meanwhile.
+    # synchronous=FULL: the WAL is synced at every commit, so a payment or ledger entry that was
+    # committed survives a power cut or OS crash (NORMAL could lose the last commits). It costs
+    # ~4 ms a commit here, ~230 commits/s in all (bench/sqlite_synchronous.py; README, "Backup and
+    # durability"), far above what one store writes; PostgreSQL's default does the same.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": 30,
             "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
         }
     )
     # A file, not memory, so that threads and worker processes of the tests share it; named
@@ -172,11 +176,22 @@ def celery_url(redis_url: str) -> str:
     return redis_url
 
 
+# Every client of Redis has a socket timeout: a frozen Redis must cost a request a fraction of a
+# second, never a stall (README, "When Redis is frozen or down").
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
+# After a connection error or timeout, calls to that Redis fail at once for this long.
+REDIS_RETRY_AFTER = env.float("REDIS_RETRY_AFTER", default=1.0)
+
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's RedisCache, except that an unreachable Redis is a miss (omostore.redis_client).
+        "BACKEND": "omostore.redis_client.DegradingRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "omostore",
+        "OPTIONS": {
+            "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+        },
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -184,13 +199,51 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "omostore:channels:", "capacity": 1000},
+        "CONFIG": {
+            "hosts": [
+                {
+                    "address": REDIS_URL,
+                    # Connecting is bounded. Reads are not: with a read timeout, redis-py turns
+                    # the cancellation of a waiting receive (BZPOPMIN, 5 s) into a timeout that
+                    # channels_redis retries, and a closing websocket or event loop never ends.
+                    # The app bounds its own use instead: `realtime.send_now` asks the
+                    # breaker-guarded client for the sequence number first, and the health
+                    # check waits 1 s.
+                    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+                }
+            ],
+            "prefix": "omostore:channels:",
+            "capacity": 1000,
+        },
     }
 }
 
 CELERY_BROKER_URL = celery_url(REDIS_URL)
 CELERY_RESULT_BACKEND = celery_url(REDIS_URL)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that lost Redis keeps trying (every 2 s at most, see omostore.celery) rather than
+# giving up after 100 tries; the supervisor restarts it if it dies anyway.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # The worker's BRPOP waits 1 s on the server: reads get 2 s.
+    "socket_timeout": 2,
+    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+    "health_check_interval": 10,
+}
+CELERY_REDIS_SOCKET_TIMEOUT = 2
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_SOCKET_TIMEOUT
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 3, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+}
+# Sending a task from a web request: one quick retry, then the error (see omostore.celery for
+# what a task sent on commit does with it).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -360,7 +413,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

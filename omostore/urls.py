@@ -19,6 +19,8 @@ api_v1 = [
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/live", views.healthz_live, name="healthz-live"),
+    path("healthz/ready", views.healthz_ready, name="healthz-ready"),
     path("ping", views.ping, name="ping"),
     path("", include("catalog.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

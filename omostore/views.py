@@ -1,3 +1,5 @@
+from asgiref.sync import sync_to_async
+from django.db import connections
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -7,11 +9,39 @@ from omostore import health
 from omostore.errors import error_body
 
 
+def _checked_elsewhere(checks: dict) -> dict:
+    """Run the checks in a thread of their own, not the one thread that serves every sync view
+    under ASGI: a check waiting for a worker's ping must not hold up the product page."""
+    try:
+        return health.run_checks(checks)
+    finally:
+        connections.close_all()  # this thread's connections only
+
+
+async def _health_response(checks: dict) -> JsonResponse:
+    report = await sync_to_async(_checked_elsewhere, thread_sensitive=False)(checks)
+    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+
+
 @never_cache
 @require_GET
-def healthz(request):
-    report = health.run_checks()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+async def healthz(request):
+    """Everything: database, Redis, the channel layer and a Celery worker round trip."""
+    return await _health_response(health.FULL_CHECKS)
+
+
+@never_cache
+@require_GET
+async def healthz_ready(request):
+    """Fit to serve: the database and Redis answer."""
+    return await _health_response(health.READY_CHECKS)
+
+
+@never_cache
+@require_GET
+async def healthz_live(request):
+    """The process answers; no I/O, so a slow database or Redis never gets it restarted."""
+    return JsonResponse({"status": "ok"})
 
 
 @require_GET
