@@ -110,7 +110,18 @@ def test_redis_frozen_then_killed_while_shoppers_scan_and_check_out(store, prepa
             timeout=10,
             what="/healthz 503 while Redis is frozen",
         )
-        time.sleep(max(0.0, frozen_at + FREEZE_SECONDS - time.monotonic()))  # the fault's length
+
+        # The fault lasts FREEZE_SECONDS, and at least until two probes sent while frozen have
+        # answered (a loaded machine sends fewer), plus the 2 s each is allowed.
+        def two_probes_while_frozen():
+            probes = [h for h in shoppers.health if h.started >= frozen_at + 0.1]
+            return probes[:2] if len(probes) >= 2 else None
+
+        probes = wait_for(
+            two_probes_while_frozen, timeout=20, what="two /healthz probes while Redis is frozen"
+        )
+        thaw_at = max(frozen_at + FREEZE_SECONDS, probes[-1].started + 2.1)
+        time.sleep(max(0.0, thaw_at - time.monotonic()))  # the fault's length
         os.kill(redis_pid, signal.SIGCONT)
         thawed_at = time.monotonic()
         after_thaw = wait_for(
