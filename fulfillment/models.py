@@ -1,1 +1,0 @@
-"""Models of fulfillment; filled by the issue that builds this capability."""

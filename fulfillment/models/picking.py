@@ -1,0 +1,3 @@
+"""Pick tasks, their lines and bags (pick and pack)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Riders, their shifts, trips and stops (the dispatcher)."""
+
+__all__: list[str] = []
