@@ -45,6 +45,7 @@ STATUS_LABELS = {
     OrderStatus.PACKED: _("Packed"),
     OrderStatus.OUT_FOR_DELIVERY: _("Out for delivery"),
     OrderStatus.DELIVERED: _("Delivered"),
+    OrderStatus.DELIVERY_FAILED: _("Not delivered: back at the store"),
     OrderStatus.READY_FOR_PICKUP: _("Ready for pickup"),
     OrderStatus.COLLECTED: _("Collected"),
     OrderStatus.EXITED: _("Left the store"),

@@ -1,0 +1,49 @@
+"""What the dispatcher publishes (docs/realtime.md is the reference): the rider's phone
+(`rider.trip`, group `realtime.groups.rider(user id)`) and the shopper's order page
+(`order.tracking`, group `realtime.groups.order(order id)`). The payloads are the selectors'
+own shapes, read once the transaction has committed, so an event always equals a fresh
+snapshot."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+
+from omostore import realtime
+
+logger = logging.getLogger(__name__)
+
+
+def _publish_after_commit(group: str, event: str, build: Callable[[], dict[str, Any]]) -> None:
+    def _send() -> None:
+        try:
+            realtime.send_now(group, event, build())
+        except Exception:
+            logger.exception("realtime event %s to %s was not sent", event, group)
+
+    transaction.on_commit(_send)
+
+
+def publish_rider_trip(*, rider) -> None:
+    """`rider.trip`: the rider's current trip changed (assigned, re-planned, a step done)."""
+    from fulfillment.dispatch_service import selectors
+
+    _publish_after_commit(
+        realtime.groups.rider(rider.user_id),
+        "rider.trip",
+        lambda: {"trip": selectors.rider_trip_payload(rider=rider)},
+    )
+
+
+def publish_tracking(*, order_id: int) -> None:
+    """`order.tracking`: where the rider is and when they arrive, for the order's live page."""
+    from fulfillment.dispatch_service import selectors
+
+    _publish_after_commit(
+        realtime.groups.order(order_id),
+        "order.tracking",
+        lambda: {"tracking": selectors.tracking_for_order(order_id=order_id)},
+    )

@@ -1,0 +1,206 @@
+"""The dispatcher's tick on the database: what it reads, what it commits, what it never does."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from fulfillment.dispatch_service import tick
+from fulfillment.models import Rider, Trip, TripStop
+from fulfillment.tasks import dispatch_all_stores
+from omostore.redis_client import redis_client
+from tests import factories
+from tests.fulfillment.dispatch_helpers import make_delivery_order, make_rider, make_trip
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _quick_budget(settings):
+    settings.DISPATCH_BUDGET_SECONDS = 0.3
+
+
+@pytest.fixture
+def store():
+    return factories.make_store()
+
+
+def test_a_rider_takes_the_vehicle_defaults_unless_given_their_own(store):
+    bicycle = make_rider(store=store)
+    walker = make_rider(store=store, vehicle=Rider.Vehicle.ON_FOOT, speed_mps=1.0)
+    assert (bicycle.speed, bicycle.capacity) == (4.0, 4)
+    assert (walker.speed, walker.capacity) == (1.0, 2)
+
+
+def test_an_order_that_must_go_now_is_committed_to_a_trip(store):
+    # given a packed order whose promise leaves no time to wait, and a rider on duty
+    rider = make_rider(store=store)
+    order = make_delivery_order(store=store, promised_in=datetime.timedelta(minutes=5))
+
+    # when the dispatcher ticks
+    report = tick.plan_and_commit(store=store)
+
+    # then one trip carries it (late, since no rider could make it: planned, not dropped)
+    assert report.status == "committed", report
+    trip = Trip.objects.get()
+    assert (trip.rider, trip.state) == (rider, Trip.State.ASSIGNED)
+    stop = trip.stops.get()
+    assert stop.order == order and stop.is_active
+    assert stop.planned_arrival_at > order.promised_by
+    assert report.late_orders == 1
+
+
+def test_two_urgent_neighbours_ride_together(store):
+    make_rider(store=store)
+    a = make_delivery_order(store=store, north_m=900, promised_in=datetime.timedelta(minutes=5))
+    b = make_delivery_order(
+        store=store, north_m=950, east_m=60, promised_in=datetime.timedelta(minutes=5)
+    )
+
+    tick.plan_and_commit(store=store)
+
+    trip = Trip.objects.get()
+    assert set(trip.stops.values_list("order_id", flat=True)) == {a.pk, b.pk}
+
+
+def test_an_order_that_can_wait_stays_pooled(store):
+    make_rider(store=store)
+    make_delivery_order(store=store, promised_in=datetime.timedelta(minutes=50))
+
+    report = tick.plan_and_commit(store=store)
+
+    assert report.pending == 1 and report.status == "nothing", report
+    assert not Trip.objects.exists()
+
+
+def test_an_order_still_being_picked_is_not_committed_before_it_can_be_ready(store, settings):
+    settings.DISPATCH_PICKING_ESTIMATE_SECONDS = 900
+    make_rider(store=store)
+    make_delivery_order(store=store, status="picking", promised_in=datetime.timedelta(minutes=30))
+
+    report = tick.plan_and_commit(store=store)
+
+    assert report.pending == 1
+    assert not Trip.objects.exists()
+
+
+def test_riders_off_duty_or_on_a_break_get_nothing(store):
+    make_rider(store=store, duty=Rider.Duty.BREAK)
+    make_rider(store=store, duty=Rider.Duty.OFF_DUTY)
+    make_delivery_order(store=store, promised_in=datetime.timedelta(minutes=5))
+
+    report = tick.plan_and_commit(store=store)
+
+    assert (report.riders, report.status) == (0, "nothing")
+    assert not Trip.objects.exists()
+
+
+def test_a_started_trip_is_never_taken_from_its_rider(store):
+    # given a trip under way whose rider is also free for more, and an urgent new order
+    rider = make_rider(store=store)
+    carried = make_delivery_order(store=store, status="out_for_delivery")
+    started = make_trip(rider=rider, orders=[carried], state=Trip.State.OUT)
+    other = make_rider(store=store)
+    new = make_delivery_order(store=store, promised_in=datetime.timedelta(minutes=5))
+
+    report = tick.plan_and_commit(store=store)
+
+    # then the carried order is not in the pool, its trip untouched, the new order committed
+    assert report.pending == 1
+    started.refresh_from_db()
+    assert started.state == Trip.State.OUT
+    assert list(started.stops.values_list("order_id", "is_active")) == [(carried.pk, True)]
+    assert TripStop.objects.get(order=new, is_active=True).trip.rider in (rider, other)
+
+
+def test_a_trip_assigned_but_not_started_is_replanned(store):
+    # given an order assigned to a rider who went on a break meanwhile
+    away = make_rider(store=store)
+    order = make_delivery_order(store=store, promised_in=datetime.timedelta(minutes=5))
+    old = make_trip(rider=away, orders=[order])
+    Rider.objects.filter(pk=away.pk).update(duty=Rider.Duty.BREAK)
+    here = make_rider(store=store)
+
+    tick.plan_and_commit(store=store)
+
+    old.refresh_from_db()
+    assert old.state == Trip.State.SUPERSEDED
+    assert not old.stops.filter(is_active=True).exists()
+    assert TripStop.objects.get(order=order, is_active=True).trip.rider == here
+
+
+def test_the_database_refuses_a_second_active_stop_for_an_order(store):
+    order = make_delivery_order(store=store)
+    make_trip(rider=make_rider(store=store), orders=[order])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_trip(rider=make_rider(store=store), orders=[order])
+
+
+def test_a_commit_that_meets_a_started_trip_leaves_nothing_half_done(store):
+    # given a tick that planned while the rider's assigned trip was not started
+    rider = make_rider(store=store)
+    first = make_delivery_order(store=store, promised_in=datetime.timedelta(minutes=5))
+    old = make_trip(rider=rider, orders=[first])
+    second = make_delivery_order(store=store, promised_in=datetime.timedelta(minutes=5))
+    snapshot = tick.build_instance(store=store, now=timezone.now())
+    from fulfillment import dispatch as core
+
+    decision = core.dispatch_tick(snapshot.instance, tick_s=10, budget_s=0.3)
+    assert decision.commitments  # both orders must go
+    # when the rider starts the old trip before the tick commits
+    Trip.objects.filter(pk=old.pk).update(state=Trip.State.LOADING)
+
+    with pytest.raises((tick.CommitClash, IntegrityError)):
+        tick.commit_decision(snapshot=snapshot, decision=decision)
+
+    # then nothing of the tick is left: the old trip stands, no new trip or stop
+    assert list(Trip.objects.values_list("pk", flat=True)) == [old.pk]
+    assert not TripStop.objects.filter(order=second).exists()
+
+
+def test_a_tick_finding_the_lock_taken_does_nothing(store):
+    make_rider(store=store)
+    make_delivery_order(store=store, promised_in=datetime.timedelta(minutes=5))
+    lock = redis_client().lock(tick.LOCK_KEY.format(store_id=store.pk), timeout=30)
+    assert lock.acquire(blocking=False)
+    try:
+        report = tick.run_store_tick(store_id=store.pk)
+    finally:
+        lock.release()
+    assert report.status == "locked"
+    assert not Trip.objects.exists()
+    assert tick.run_store_tick(store_id=store.pk).status == "committed"
+
+
+def test_the_beat_task_sends_a_tick_for_each_store_with_riders(store, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from omostore.celery import app
+
+    app.conf.task_always_eager = True
+    try:
+        make_rider(store=store)
+        factories.make_store()  # no riders: no tick
+        make_delivery_order(store=store, promised_in=datetime.timedelta(minutes=5))
+        assert dispatch_all_stores() == 1
+    finally:
+        app.conf.task_always_eager = False
+    assert Trip.objects.filter(store=store).count() == 1
+
+
+def test_the_tick_falls_back_to_the_greedy_when_the_solver_fails(store, caplog):
+    make_rider(store=store)
+    make_delivery_order(store=store, promised_in=datetime.timedelta(minutes=5))
+    from fulfillment import dispatch as core
+
+    snapshot = tick.build_instance(store=store, now=timezone.now())
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("solver crashed")
+
+    decision = core.dispatch_tick(snapshot.instance, budget_s=0.3, solve=broken)
+    assert decision.plan.method == core.Method.GREEDY
+    assert decision.plan.fallback_reason
+    assert tick.commit_decision(snapshot=snapshot, decision=decision)
