@@ -1,10 +1,12 @@
 from typing import Any
 
+from channels.db import database_sync_to_async
+
 from omostore import realtime
 from omostore.consumers import RealtimeConsumer
 from orders.live import STORE_FEED_STATUSES
 from orders.selectors import store_feed_orders
-from stores.roles import FLOOR_ROLES
+from stores.roles import FLOOR_ROLES, Role
 from stores.selectors import has_store_role, store_by_code
 
 
@@ -26,3 +28,62 @@ class StoreFeedConsumer(RealtimeConsumer):
             "orders": store_feed_orders(store=self.store),
             "feed_statuses": sorted(STORE_FEED_STATUSES),
         }
+
+
+class RiderConsumer(RealtimeConsumer):
+    """The rider's phone: `/ws/rider/`. Group `realtime.groups.rider(user id)`; the snapshot is
+    the current trip, events `rider.trip` (docs/realtime.md). The phone sends
+    `{"type": "location", "lat": .., "lon": ..}` every ~10 s while on a trip; the answer is
+    `{"type": "location.ok"}` or `{"type": "error", "code": ..}` (not on a trip, not a place)."""
+
+    def authorize(self, user: Any) -> str | None:
+        from fulfillment.dispatch_service import selectors
+
+        riders = [
+            rider
+            for rider in selectors.riders_of_user(user=user)
+            if has_store_role(user=user, store_id=rider.store_id, roles=[Role.RIDER])
+        ]
+        if not riders:
+            return None
+        self.rider_ids = [rider.pk for rider in riders]
+        return realtime.groups.rider(user.pk)
+
+    def _rider(self):
+        from fulfillment.dispatch_service import selectors
+        from fulfillment.models import Rider
+
+        riders = list(Rider.objects.filter(pk__in=self.rider_ids).select_related("store"))
+        with_trip = [r for r in riders if selectors.current_trip(rider=r) is not None]
+        return (with_trip or riders)[0]
+
+    def build_snapshot(self) -> dict[str, Any]:
+        from fulfillment.dispatch_service import selectors
+
+        rider = self._rider()
+        return {
+            "rider": {"id": rider.pk, "duty": rider.duty, "sharing": rider.sharing_location},
+            "trip": selectors.rider_trip_payload(rider=rider),
+        }
+
+    def _record_location(self, content: dict) -> dict[str, Any]:
+        from fulfillment.dispatch_service import trips
+        from omostore.errors import DomainError
+
+        try:
+            trips.record_location(
+                rider=self._rider(), lat=content.get("lat"), lon=content.get("lon")
+            )
+        except DomainError as exc:
+            return {"type": "error", "code": exc.code, "message": exc.message}
+        return {"type": "location.ok"}
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if self.closing:
+            return
+        if isinstance(content, dict) and content.get("type") == "location":
+            if await self.check_still_allowed():
+                answer = await database_sync_to_async(self._record_location)(content)
+                await self.send_json(answer)
+            return
+        await super().receive_json(content, **kwargs)

@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 
-from stores.models import StaffRole, Store
+from stores.models import Store
 from stores.roles import FLOOR_ROLES
 from stores.selectors import has_store_role, store_ids_for
 
@@ -24,13 +24,3 @@ def store_feed(request, store_code: str):
     if not has_store_role(user=request.user, store_id=store.pk, roles=FLOOR_ROLES):
         raise PermissionDenied("You are not staff of this store.")
     return render(request, "fulfillment/store_feed.html", {"store": store})
-
-
-@login_required
-def rider_home(request):
-    stores = Store.objects.filter(
-        pk__in=store_ids_for(user=request.user, roles=[StaffRole.Role.RIDER])
-    )
-    if not stores:
-        raise PermissionDenied("You are not a rider of any store.")
-    return render(request, "fulfillment/rider_home.html", {"stores": stores})

@@ -3,7 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from fulfillment import views as fulfillment_views
 from omostore import views
 from omostore.api_docs import ApiDocsPermission, ApiDocsView
 
@@ -28,7 +27,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("orders.page_urls")),
     path("staff/", include("fulfillment.urls")),
-    path("rider/", fulfillment_views.rider_home, name="rider-home"),
+    path("rider/", include("fulfillment.rider_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path(

@@ -19,9 +19,17 @@ _SALT = "omostore.fulfillment.bag"
 
 @dataclass(frozen=True)
 class HandoverBag:
-    code: str
+    key: str
+    """The bag's identity (stable, whatever code its label carries): what the trip records."""
     order_id: int
+    code: str
     label: str
+
+
+@dataclass(frozen=True)
+class ScannedBag:
+    key: str
+    order_id: int
 
 
 def bag_count(order: Order) -> int:
@@ -39,6 +47,7 @@ def bags_for_handover(order: Order) -> list[HandoverBag]:
     total = bag_count(order)
     return [
         HandoverBag(
+            key=f"{order.pk}:{n}",
             code=signing.dumps([order.pk, n], salt=_SALT, compress=True),
             order_id=order.pk,
             label=f"{order.number} {n}/{total}",
@@ -47,10 +56,10 @@ def bags_for_handover(order: Order) -> list[HandoverBag]:
     ]
 
 
-def verify_bag_code(code: str) -> int | None:
-    """The order id a scanned bag code belongs to, or None for a code this shop never signed."""
+def verify_bag_code(code: str) -> ScannedBag | None:
+    """The bag a scanned code names, or None for a code this shop never signed."""
     try:
-        order_id, _n = signing.loads(code.strip(), salt=_SALT)
+        order_id, n = signing.loads(code.strip(), salt=_SALT)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    return int(order_id)
+    return ScannedBag(key=f"{int(order_id)}:{int(n)}", order_id=int(order_id))

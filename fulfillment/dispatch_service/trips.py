@@ -52,21 +52,20 @@ def scan_bag(*, rider: Rider, code: str, actor=None) -> Trip:
     `out_for_delivery`. A code of no bag, a bag of an order not on the trip, or of an order not
     packed yet: BagNotOnTrip, nothing changed."""
     trip = _locked_trip(rider=rider, states=[Trip.State.ASSIGNED, Trip.State.LOADING])
-    order_id = bags.verify_bag_code(code)
+    scanned = bags.verify_bag_code(code)
     stops = {stop.order_id: stop for stop in trip.stops.filter(is_active=True)}
-    stop = stops.get(order_id)
+    stop = stops.get(scanned.order_id) if scanned is not None else None
     if stop is None:
         raise errors.BagNotOnTrip(_("This bag is not for this trip."))
-    order = Order.objects.get(pk=order_id)
-    valid = {bag.code for bag in bags.bags_for_handover(order)}
-    if code.strip() not in valid:
+    order = Order.objects.get(pk=scanned.order_id)
+    if scanned.key not in {bag.key for bag in bags.bags_for_handover(order)}:
         raise errors.BagNotOnTrip(_("This bag is not ready to leave yet."))
     now = timezone.now()
     if trip.state == Trip.State.ASSIGNED:
         trip.state, trip.started_at = Trip.State.LOADING, now
         trip.save(update_fields=["state", "started_at"])
-    if code.strip() not in stop.bags_scanned:
-        stop.bags_scanned = [*stop.bags_scanned, code.strip()]
+    if scanned.key not in stop.bags_scanned:
+        stop.bags_scanned = [*stop.bags_scanned, scanned.key]
         stop.save(update_fields=["bags_scanned"])
     if all(_all_bags_scanned(s) for s in stops.values()):
         _leave(trip=trip, order_ids=list(stops), actor=actor)
@@ -75,7 +74,7 @@ def scan_bag(*, rider: Rider, code: str, actor=None) -> Trip:
 
 
 def _all_bags_scanned(stop: TripStop) -> bool:
-    expected = {bag.code for bag in bags.bags_for_handover(stop.order)}
+    expected = {bag.key for bag in bags.bags_for_handover(stop.order)}
     return bool(expected) and expected <= set(stop.bags_scanned)
 
 
