@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from fulfillment import views as fulfillment_views
 from omostore import views
 from omostore.api_docs import ApiDocsPermission, ApiDocsView
 
@@ -25,6 +26,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("orders/<str:number>/tracking/", fulfillment_views.order_tracking, name="order-tracking"),
     path("", include("orders.page_urls")),
     path("staff/", include("fulfillment.urls")),
     path("rider/", include("fulfillment.rider_urls")),
