@@ -26,7 +26,7 @@
     box.dataset.state = t ? t.trip_state : "none";
     if (!t) { box.hidden = true; return; }
     box.hidden = false;
-    $("tracking-title").textContent = t.rider.name;
+    $("tracking-title").textContent = fill(msg("title"), { name: t.rider.name });
     if (t.trip_state !== "out") {
       $("tracking-stops").textContent = msg("waiting");
     } else if (t.stops_before === 0) {
