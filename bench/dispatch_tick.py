@@ -19,7 +19,6 @@ import shutil
 import statistics
 import sys
 import time
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -56,7 +55,7 @@ def main() -> None:
     from fulfillment.models import Rider
     from orders.models import Order
     from payments.models import PaymentMethod
-    from stores.models import StaffRole, Store
+    from stores.models import StaffRole
     from tests import factories
 
     if args.budget is not None:
