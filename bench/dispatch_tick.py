@@ -4,7 +4,8 @@ bench/dispatch.py), timed end to end through `fulfillment.dispatch_service.tick.
 transaction), then split into its parts. Target: < 2 s per tick on the 2-core machine.
 
     .venv/bin/python bench/dispatch_tick.py                      # SQLite in var/bench-dispatch/
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/omostore_bench .venv/bin/python bench/dispatch_tick.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/omostore_bench \
+        .venv/bin/python bench/dispatch_tick.py
     .venv/bin/python bench/dispatch_tick.py --orders 150 --riders 20 --ticks 5
 
 Each tick starts from the same pool (the trips a tick commits are rolled back before the next),
