@@ -12,6 +12,7 @@ whole commit back, so a tick leaves either all its trips or none; the next tick 
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ POOL_STATUSES = (OrderStatus.PACKED, OrderStatus.PICKING)
 COMMIT_RESERVE_S = 0.15
 MIN_PLAN_BUDGET_S = 0.2
 LOCK_KEY = "omostore:dispatch:tick:{store_id}"
+ROUTES_KEY = "omostore:dispatch:routes:{store_id}"
+ROUTES_TTL_S = 120
 
 
 class CommitClash(RuntimeError):
@@ -245,6 +248,7 @@ def plan_and_commit(*, store: Store, now: datetime | None = None) -> TickReport:
         tick_s=settings.DISPATCH_TICK_SECONDS,
         budget_s=plan_budget_s(started=started),
         provider=travel_provider(),
+        warm_start=_last_routes(store_id=store.pk),
     )
     plan = decision.plan
     report.method, report.fallback_reason, report.plan_s = (
@@ -257,6 +261,7 @@ def plan_and_commit(*, store: Store, now: datetime | None = None) -> TickReport:
         logger.warning(
             "dispatch store %s: planned by %s (%s)", store.pk, plan.method, plan.fallback_reason
         )
+    _keep_routes(store_id=store.pk, plan=plan)
     try:
         trips = commit_decision(snapshot=snapshot, decision=decision)
     except (CommitClash, IntegrityError) as exc:
@@ -270,6 +275,34 @@ def plan_and_commit(*, store: Store, now: datetime | None = None) -> TickReport:
     report.total_s = time.perf_counter() - started
     logger.info("dispatch tick %s", report)
     return report
+
+
+def _last_routes(*, store_id: int) -> dict[int, list[list[int]]] | None:
+    """The previous tick's plan of the store (rider -> trips -> order ids), the next search's
+    starting point; None when Redis has none or does not answer (the greedy starts then)."""
+    try:
+        raw = redis_client().get(ROUTES_KEY.format(store_id=store_id))
+    except Exception:
+        return None
+    if not raw:
+        return None
+    try:
+        routes = json.loads(raw)
+        return {
+            int(rider): [[int(o) for o in trip] for trip in trips]
+            for rider, trips in routes.items()
+        }
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def _keep_routes(*, store_id: int, plan: core.Plan) -> None:
+    try:
+        redis_client().set(
+            ROUTES_KEY.format(store_id=store_id), json.dumps(plan.routes()), ex=ROUTES_TTL_S
+        )
+    except Exception:
+        logger.warning("dispatch store %s: the plan was not kept for the next tick", store_id)
 
 
 def run_store_tick(*, store_id: int) -> TickReport:

@@ -204,3 +204,17 @@ def test_the_tick_falls_back_to_the_greedy_when_the_solver_fails(store, caplog):
     assert decision.plan.method == core.Method.GREEDY
     assert decision.plan.fallback_reason
     assert tick.commit_decision(snapshot=snapshot, decision=decision)
+
+
+def test_each_tick_starts_from_the_last_ticks_plan(store):
+    make_rider(store=store)
+    make_delivery_order(store=store, promised_in=datetime.timedelta(minutes=50))
+    make_delivery_order(store=store, north_m=900, promised_in=datetime.timedelta(minutes=50))
+    redis_client().delete(tick.ROUTES_KEY.format(store_id=store.pk))
+
+    tick.plan_and_commit(store=store)
+    kept = tick._last_routes(store_id=store.pk)
+    assert kept and sum(len(t) for trips in kept.values() for t in trips) == 2
+
+    report = tick.plan_and_commit(store=store)
+    assert report.status == "nothing"  # both can still wait: pooled again
