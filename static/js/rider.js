@@ -20,6 +20,7 @@
 
   // --- the map -------------------------------------------------------------------------------
   let me = null, map = null;
+  let onPosition = () => {}, onLive = () => {};
   if (mapBox && trip && window.L) {
     map = L.map(mapBox, { zoomControl: false, attributionControl: !!mapBox.dataset.tileUrl });
     if (mapBox.dataset.tileUrl) {
@@ -43,7 +44,7 @@
   if (!window.OmoRealtime) return;
   const live = OmoRealtime.connect("/ws/rider/", {
     onState: (state) => { if (dot) dot.dataset.state = state; },
-    onSnapshot: (data) => refreshIfChanged(data.trip),
+    onSnapshot: (data) => { refreshIfChanged(data.trip); onLive(); },
     onEvent: (frame) => { if (frame.event === "rider.trip") refreshIfChanged(frame.payload.trip); },
     onMessage: (frame) => {
       const status = document.getElementById("geo-status");
@@ -63,6 +64,7 @@
         if (!me) me = L.marker([last.lat, last.lon], { icon: L.divIcon({ className: "map-pin me", html: "●", iconSize: [24, 24] }) }).addTo(map);
         else me.setLatLng([last.lat, last.lon]);
       }
+      onPosition();
     },
     () => {
       const status = document.getElementById("geo-status");
@@ -71,9 +73,14 @@
     { enableHighAccuracy: true, maximumAge: 5000 }
   );
   const interval = Number(mapBox.dataset.intervalMs) || 10000;
-  const send = () => { if (last) live.send({ type: "location", lat: last.lat, lon: last.lon }); };
-  setTimeout(send, 1500);
-  setInterval(send, interval);
+  let sentAt = 0;
+  function send(force) {
+    if (!last || (!force && Date.now() - sentAt < interval)) return;
+    if (live.send({ type: "location", lat: last.lat, lon: last.lon })) sentAt = Date.now();
+  }
+  onPosition = () => send(false); // the first fix goes out at once, then one every interval
+  onLive = () => send(true); // a (re)connected socket gets the latest position
+  setInterval(() => send(true), interval);
 })();
 
 // --- the bag camera ---------------------------------------------------------------------------

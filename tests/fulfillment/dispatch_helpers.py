@@ -17,8 +17,9 @@ from tests import factories
 _n = itertools.count(1)
 
 
-def make_rider(*, store: Store, **fields) -> Rider:
-    user = factories.make_staff(store=store, role=StaffRole.Role.RIDER)
+def make_rider(*, store: Store, email: str | None = None, **fields) -> Rider:
+    extra = {"email": email} if email else {}
+    user = factories.make_staff(store=store, role=StaffRole.Role.RIDER, **extra)
     defaults = {
         "display_name": f"Rider {next(_n)}",
         "vehicle": Rider.Vehicle.BICYCLE,
