@@ -12,6 +12,7 @@ from django.db import connection
 
 from fulfillment.dispatch_service import tick
 from fulfillment.models import Trip, TripStop
+from omostore.redis_client import redis_client
 from tests import factories
 from tests.fulfillment.dispatch_helpers import (
     active_stops_per_order,
@@ -65,3 +66,26 @@ def test_ticks_racing_without_the_lock_never_put_an_order_on_two_trips(settings)
     assert len(assigned) == len(set(assigned))
     # every active stop belongs to a live trip
     assert not TripStop.objects.filter(is_active=True, trip__state="superseded").exists()
+
+
+def test_two_beat_ticks_at_once_plan_once_under_the_redis_lock(settings):
+    # given a store with urgent orders, and a planner slow enough for the ticks to overlap
+    settings.DISPATCH_BUDGET_SECONDS = 1.0
+    store = factories.make_store()
+    make_rider(store=store)
+    make_rider(store=store)
+    for k in range(4):
+        make_delivery_order(
+            store=store, north_m=400 + 200 * k, promised_in=datetime.timedelta(minutes=3)
+        )
+    redis_client().delete(tick.LOCK_KEY.format(store_id=store.pk))
+
+    # when two beat processes run the store's tick at the same moment (real Redis)
+    reports = _race(2, lambda: tick.run_store_tick(store_id=store.pk))
+
+    # then one planned and committed, the other found the lock taken and did nothing
+    assert sorted(r.status for r in reports) == ["committed", "locked"], reports
+    counts = active_stops_per_order()
+    assert counts and all(n == 1 for n in counts.values())
+    # and the lock is free again for the next tick
+    assert redis_client().set(tick.LOCK_KEY.format(store_id=store.pk), "x", nx=True, ex=1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from fulfillment.dispatch_service import bags, errors, trips
 from fulfillment.models import Rider, Trip, TripStop
@@ -200,3 +201,35 @@ def test_a_started_trip_cannot_be_reassigned(assigned, store):
         Trip.objects.filter(pk=trip.pk).update(state=Trip.State.ASSIGNED)
         trips.reassign_trip(trip=trip, rider=make_rider(store=factories.make_store()))
     assert Trip.objects.get(pk=trip.pk).rider == other
+
+
+def test_after_a_failed_delivery_the_manager_sends_it_again_or_cancels_it(assigned, store):
+    from django.db import transaction
+
+    from fulfillment.dispatch_service import tick
+    from orders import services as order_services
+    from orders.statuses import staff_may_cancel, staff_moves
+
+    _rider, trip, orders, client = assigned
+    _scan_all(client, orders)
+    for order in orders:
+        stop = TripStop.objects.get(order=order)
+        client.post(reverse("rider-fail", args=[stop.pk]), {"reason": "no_one_home"})
+    again, refund = (Order.objects.get(pk=o.pk) for o in orders)
+    assert staff_moves(channel="delivery", from_status="delivery_failed") == ["packed"]
+    assert staff_may_cancel(channel="delivery", status="delivery_failed")
+
+    # when the manager sends one again (packed) and the dispatcher ticks with it urgent
+    with transaction.atomic():
+        order_services.set_status(order=again, to_status="packed")
+    client.post(reverse("rider-back"))
+    Order.objects.filter(pk=again.pk).update(promised_by=timezone.now())  # late already: urgent
+    tick.plan_and_commit(store=store)
+    # then it is on a new trip (its failed stop no longer counts)
+    assert TripStop.objects.get(order=again, is_active=True).trip != trip
+
+    # and the other is cancelled (refunded) by the store
+    order_services.cancel_order_by_staff(
+        order=refund, actor=None, reason="staff_cancelled", idempotency_key="k-1"
+    )
+    assert Order.objects.get(pk=refund.pk).status == "cancelled"
