@@ -226,6 +226,8 @@ def commit_decision(*, snapshot: Snapshot, decision: core.Decision) -> list[Trip
         )
         created.append(trip)
         dispatch_live.publish_rider_trip(rider=snapshot.riders[planned.rider_id])
+        for order_id in order_ids:
+            dispatch_live.publish_tracking(order_id=order_id)
     return created
 
 
