@@ -51,6 +51,8 @@ def scan_bag(*, rider: Rider, code: str, actor=None) -> Trip:
     on: the dispatcher never re-plans it); the last one sends it out, every order
     `out_for_delivery`. A code of no bag, a bag of an order not on the trip, or of an order not
     packed yet: BagNotOnTrip, nothing changed."""
+    if Trip.objects.filter(rider=rider, state__in=[Trip.State.OUT, Trip.State.RETURNING]).exists():
+        raise errors.WrongStep(_("Finish your current trip first."))
     trip = _locked_trip(rider=rider, states=[Trip.State.ASSIGNED, Trip.State.LOADING])
     scanned = bags.verify_bag_code(code)
     stops = {stop.order_id: stop for stop in trip.stops.filter(is_active=True)}

@@ -233,3 +233,23 @@ def test_after_a_failed_delivery_the_manager_sends_it_again_or_cancels_it(assign
         order=refund, actor=None, reason="staff_cancelled", idempotency_key="k-1"
     )
     assert Order.objects.get(pk=refund.pk).status == "cancelled"
+
+
+def test_the_next_trips_bags_wait_until_the_rider_is_back(assigned, store):
+    rider, _trip, orders, client = assigned
+    _scan_all(client, orders)
+    nxt = make_delivery_order(store=store)
+    make_trip(rider=rider, orders=[nxt])  # committed while the rider is out
+    response = client.post(reverse("rider-scan"), {"code": _codes(nxt)[0]})
+    assert response.status_code == 409
+    assert b"wrong_step" in response.content
+    assert Order.objects.get(pk=nxt.pk).status == "packed"
+
+
+def test_the_rider_page_reads_in_a_bounded_number_of_queries(
+    assigned, store, django_assert_max_num_queries
+):
+    _rider, _trip, orders, client = assigned
+    _scan_all(client, orders)
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse("rider-home")).status_code == 200
