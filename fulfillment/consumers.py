@@ -60,11 +60,7 @@ class RiderConsumer(RealtimeConsumer):
     def build_snapshot(self) -> dict[str, Any]:
         from fulfillment.dispatch_service import selectors
 
-        rider = self._rider()
-        return {
-            "rider": {"id": rider.pk, "duty": rider.duty, "sharing": rider.sharing_location},
-            "trip": selectors.rider_trip_payload(rider=rider),
-        }
+        return selectors.rider_snapshot(rider_id=self._rider().pk)
 
     def _record_location(self, content: dict) -> dict[str, Any]:
         from fulfillment.dispatch_service import trips

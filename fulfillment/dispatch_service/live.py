@@ -28,13 +28,14 @@ def _publish_after_commit(group: str, event: str, build: Callable[[], dict[str, 
 
 
 def publish_rider_trip(*, rider) -> None:
-    """`rider.trip`: the rider's current trip changed (assigned, re-planned, a step done)."""
+    """`rider.trip`: the rider's current trip or duty changed (assigned, re-planned, a step
+    done, a break); the payload is the whole rider snapshot."""
     from fulfillment.dispatch_service import selectors
 
     _publish_after_commit(
         realtime.groups.rider(rider.user_id),
         "rider.trip",
-        lambda: {"trip": selectors.rider_trip_payload(rider=rider)},
+        lambda: selectors.rider_snapshot(rider_id=rider.pk),
     )
 
 

@@ -89,6 +89,16 @@ def rider_trip_payload(*, rider: Rider) -> dict[str, Any] | None:
     return trip_payload(trip) if trip is not None else None
 
 
+def rider_snapshot(*, rider_id: int) -> dict[str, Any]:
+    """The rider group's snapshot, and the payload of every `rider.trip` event (whole: the
+    phone replaces its state with it)."""
+    rider = Rider.objects.select_related("store").get(pk=rider_id)
+    return {
+        "rider": {"id": rider.pk, "duty": rider.duty, "sharing": rider.sharing_location},
+        "trip": rider_trip_payload(rider=rider),
+    }
+
+
 def _seconds_between(a: Point, b: Point, *, speed: float) -> float:
     return float(haversine_matrix_m([a, b])[0, 1]) * settings.DISPATCH_ROAD_FACTOR / speed
 

@@ -201,6 +201,7 @@ def set_location_sharing(*, rider: Rider, sharing: bool) -> Rider:
         raise errors.TripAlreadyStarted(_("Your location is shared while on a trip."))
     Rider.objects.filter(pk=rider.pk).update(sharing_location=sharing)
     rider.sharing_location = sharing
+    live.publish_rider_trip(rider=rider)
     return rider
 
 

@@ -100,3 +100,49 @@ async def test_a_shopper_cannot_open_the_rider_socket():
     assert (await phone.connect())[0]
     assert await phone.receive_output(timeout=5) == {"type": "websocket.close", "code": 4403}
     await phone.disconnect()
+
+
+@database_sync_to_async
+def _steps(rider, order):
+    from orders.delivery_code import delivery_code
+
+    for bag in bags.bags_for_handover(order):
+        trips.scan_bag(rider=rider, code=bag.code)
+    stop = order.trip_stops.get(is_active=True)
+    trips.confirm_delivery(rider=rider, stop_id=stop.pk, code=delivery_code(order))
+    trips.return_to_store(rider=rider)
+    trips.change_duty(rider=rider, duty="break")
+
+
+@database_sync_to_async
+def _sequence(rider):
+    from omostore import realtime
+
+    return realtime.current_sequence(realtime.groups.rider(rider.user_id))
+
+
+async def test_the_rider_snapshot_plus_its_events_is_the_fresh_snapshot():
+    rider, order, _trip = await _rider_with_trip()
+    cookie = await _cookie(rider.user)
+    phone = WebsocketCommunicator(application, "/ws/rider/", headers=[ORIGIN, cookie])
+    assert (await phone.connect())[0]
+    first = await phone.receive_json_from(timeout=5)
+    state, seq = first["data"], first["seq"]
+
+    # when the whole trip happens and the rider takes a break
+    await _steps(rider, order)
+    last = await _sequence(rider)
+    while seq < last:
+        frame = await phone.receive_json_from(timeout=5)
+        assert frame["type"] == "event" and frame["seq"] == seq + 1, frame
+        state, seq = frame["payload"], frame["seq"]  # the fold: replace
+    await phone.disconnect()
+
+    # then a fresh snapshot is what the events built
+    again = WebsocketCommunicator(application, "/ws/rider/", headers=[ORIGIN, cookie])
+    assert (await again.connect())[0]
+    fresh = await again.receive_json_from(timeout=5)
+    assert fresh["seq"] == seq
+    assert fresh["data"] == state
+    assert state["trip"] is None and state["rider"]["duty"] == "break"
+    await again.disconnect()
