@@ -83,3 +83,21 @@ class RiderConsumer(RealtimeConsumer):
                 await self.send_json(answer)
             return
         await super().receive_json(content, **kwargs)
+
+
+class DispatchBoardConsumer(RealtimeConsumer):
+    """The manager's dispatch board: `/ws/staff/stores/<store_code>/dispatch/`. Group
+    `realtime.groups.dispatch(store id)`; the snapshot is the board's summary, events
+    `dispatch.changed` (docs/realtime.md)."""
+
+    def authorize(self, user: Any) -> str | None:
+        store = store_by_code(code=self.scope["url_route"]["kwargs"]["store_code"])
+        if store is None or not has_store_role(user=user, store_id=store.pk, roles=[Role.MANAGER]):
+            return None
+        self.store = store
+        return realtime.groups.dispatch(store.pk)
+
+    def build_snapshot(self) -> dict[str, Any]:
+        from fulfillment.dispatch_service import selectors
+
+        return selectors.board_summary(store=self.store)

@@ -63,6 +63,11 @@ class groups:
         return _group("user", int(user_id))
 
     @staticmethod
+    def dispatch(store_id: int) -> str:
+        """A store's dispatch board, for its managers (`dispatch.<store id>`)."""
+        return _group("dispatch", int(store_id))
+
+    @staticmethod
     def rider(rider_id: int) -> str:
         """One rider's phone: their trip (`rider.<user id>`)."""
         return _group("rider", int(rider_id))

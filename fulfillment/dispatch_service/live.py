@@ -37,6 +37,13 @@ def publish_rider_trip(*, rider) -> None:
         "rider.trip",
         lambda: selectors.rider_snapshot(rider_id=rider.pk),
     )
+    publish_board_changed(store_id=rider.store_id, what="trip")
+
+
+def publish_board_changed(*, store_id: int, what: str) -> None:
+    """`dispatch.changed` to the store's dispatch board: something on it changed (`what`:
+    `trip`, `location`, `duty`); the board reads a fresh snapshot (debounced on its side)."""
+    realtime.publish(realtime.groups.dispatch(store_id), "dispatch.changed", {"what": what})
 
 
 def publish_tracking(*, order_id: int) -> None:

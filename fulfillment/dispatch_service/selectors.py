@@ -238,6 +238,21 @@ def board(*, store, now: datetime.datetime | None = None) -> dict[str, Any]:
     }
 
 
+def board_summary(*, store, now: datetime.datetime | None = None) -> dict[str, Any]:
+    """The board's figures as its socket's snapshot: the page itself is rendered from `board`."""
+    data = board(store=store, now=now)
+    return {
+        "store": store.code,
+        "now": data["now"],
+        "trips": len(data["trips"]),
+        "waiting": len(data["pending"]),
+        "riders_on_duty": sum(1 for r in data["riders"] if r.duty == Rider.Duty.ON_DUTY),
+        "delivered_today": data["delivered_today"],
+        "failed_today": data["failed_today"],
+        "on_time_today": data["on_time_today"],
+    }
+
+
 def _zone(name: str):
     import zoneinfo
 

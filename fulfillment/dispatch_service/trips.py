@@ -235,6 +235,7 @@ def record_location(*, rider: Rider, lat, lon) -> Rider:
     rider.latitude, rider.longitude, rider.located_at = latitude, longitude, now
     for order_id in trip.stops.filter(is_active=True).values_list("order_id", flat=True):
         live.publish_tracking(order_id=order_id)
+    live.publish_board_changed(store_id=rider.store_id, what="location")
     return rider
 
 

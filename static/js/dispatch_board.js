@@ -1,6 +1,6 @@
 /* The manager's dispatch board: the store, riders, waiting orders (red when late, amber when
- * tight) and each trip's route on a map (pins and routes even without tiles). The board reloads
- * itself every 10 s unless the manager is choosing a rider. */
+ * tight) and each trip's route on a map (pins and routes even without tiles). The board reads
+ * itself again when its socket says something changed. */
 (function () {
   "use strict";
   const box = document.getElementById("board-map");
@@ -25,8 +25,23 @@
     if (all.length > 1) map.fitBounds(L.latLngBounds(all).pad(0.15));
     else map.setView(data.store, 14);
   }
-  setInterval(() => {
-    const el = document.activeElement;
-    if (!el || el.tagName !== "SELECT") location.reload();
-  }, 10000);
+  // Live: every `dispatch.changed` (a trip, a rider's position, a duty) reads the board afresh,
+  // at most every 3 s, and never while the manager is choosing a rider; a reconnection too.
+  const dot = document.getElementById("board-live");
+  let first = true, timer = null;
+  function refreshSoon() {
+    if (timer) return;
+    timer = setTimeout(function again() {
+      const el = document.activeElement;
+      if (el && el.tagName === "SELECT") { timer = setTimeout(again, 3000); return; }
+      location.reload();
+    }, 3000);
+  }
+  if (window.OmoRealtime && dot) {
+    window.OmoRealtime.connect(dot.dataset.wsPath, {
+      onState: (state) => { dot.dataset.state = state; },
+      onSnapshot: () => { if (!first) refreshSoon(); first = false; },
+      onEvent: (frame) => { if (frame.event === "dispatch.changed") refreshSoon(); },
+    });
+  }
 })();

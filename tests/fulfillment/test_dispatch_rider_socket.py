@@ -146,3 +146,27 @@ async def test_the_rider_snapshot_plus_its_events_is_the_fresh_snapshot():
     assert fresh["data"] == state
     assert state["trip"] is None and state["rider"]["duty"] == "break"
     await again.disconnect()
+
+
+async def test_the_board_hears_of_changes_and_only_its_managers_follow_it():
+    rider, order, _trip = await _rider_with_trip()
+    store = await database_sync_to_async(lambda: rider.store)()
+    manager = await database_sync_to_async(factories.make_staff)(store=store, role="manager")
+    other = await database_sync_to_async(factories.make_store)()
+    outsider = await database_sync_to_async(factories.make_staff)(store=other, role="manager")
+    path = f"/ws/staff/stores/{store.code}/dispatch/"
+
+    board = WebsocketCommunicator(application, path, headers=[ORIGIN, await _cookie(manager)])
+    assert (await board.connect())[0]
+    snapshot = await board.receive_json_from(timeout=5)
+    assert snapshot["data"]["trips"] == 1 and snapshot["data"]["riders_on_duty"] == 1
+
+    await _send_out(rider, order)
+    event = await board.receive_json_from(timeout=5)
+    assert (event["event"], event["seq"]) == ("dispatch.changed", snapshot["seq"] + 1)
+    await board.disconnect()
+
+    stranger = WebsocketCommunicator(application, path, headers=[ORIGIN, await _cookie(outsider)])
+    assert (await stranger.connect())[0]
+    assert await stranger.receive_output(timeout=5) == {"type": "websocket.close", "code": 4403}
+    await stranger.disconnect()
