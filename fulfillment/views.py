@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.selectors import member_for
 from fulfillment.dispatch_service import selectors as dispatch_selectors
+from fulfillment.dispatch_service import tick
 from fulfillment.dispatch_service import trips as trip_services
 from fulfillment.models import Rider, Trip
 from omostore.errors import DomainError
@@ -90,6 +91,7 @@ def _board_page(request, store: Store, *, error=None):
             "points": points,
             "tile_url": settings.MAP_TILE_URL,
             "on_duty": [r for r in board["riders"] if r.duty == Rider.Duty.ON_DUTY],
+            "last_tick": tick.last_tick(store_id=store.pk),
             "error": error,
         },
         status=error.http_status if error is not None else 200,

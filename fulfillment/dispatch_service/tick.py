@@ -12,6 +12,7 @@ whole commit back, so a tick leaves either all its trips or none; the next tick 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -40,6 +41,7 @@ MIN_PLAN_BUDGET_S = 0.2
 LOCK_KEY = "omostore:dispatch:tick:{store_id}"
 ROUTES_KEY = "omostore:dispatch:routes:{store_id}"
 ROUTES_TTL_S = 120
+LAST_TICK_KEY = "omostore:dispatch:last-tick:{store_id}"
 
 
 class CommitClash(RuntimeError):
@@ -244,6 +246,7 @@ def plan_and_commit(*, store: Store, now: datetime | None = None) -> TickReport:
     )
     if not snapshot.instance.orders or not snapshot.instance.riders:
         report.total_s = time.perf_counter() - started
+        _keep_report(report)
         return report
     decision = core.dispatch_tick(
         snapshot.instance,
@@ -276,7 +279,28 @@ def plan_and_commit(*, store: Store, now: datetime | None = None) -> TickReport:
         report.trip_ids = [trip.pk for trip in trips]
     report.total_s = time.perf_counter() - started
     logger.info("dispatch tick %s", report)
+    _keep_report(report)
     return report
+
+
+def _keep_report(report: TickReport) -> None:
+    """The store's last tick, for the dispatch board (kept an hour; lost with Redis, harmless)."""
+    data = dataclasses.asdict(report) | {"at": timezone.now().isoformat()}
+    try:
+        redis_client().set(
+            LAST_TICK_KEY.format(store_id=report.store_id), json.dumps(data, default=str), ex=3600
+        )
+    except Exception:
+        logger.warning("dispatch store %s: the tick report was not kept", report.store_id)
+
+
+def last_tick(*, store_id: int) -> dict | None:
+    """The last tick that planned for the store (`TickReport` fields and `at`), if known."""
+    try:
+        raw = redis_client().get(LAST_TICK_KEY.format(store_id=store_id))
+        return json.loads(raw) if raw else None
+    except Exception:
+        return None
 
 
 def _last_routes(*, store_id: int) -> dict[int, list[list[int]]] | None:

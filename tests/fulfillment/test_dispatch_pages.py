@@ -143,3 +143,15 @@ def test_the_board_reads_in_a_bounded_number_of_queries(store, django_assert_max
     client = _client(manager)
     with django_assert_max_num_queries(20):
         assert client.get(reverse("staff-dispatch-board", args=[store.code])).status_code == 200
+
+
+def test_the_board_says_how_the_last_plan_went(store):
+    from fulfillment.dispatch_service import tick
+
+    manager = factories.make_staff(store=store, role=StaffRole.Role.MANAGER)
+    make_rider(store=store)
+    make_delivery_order(store=store, promised_in=datetime.timedelta(minutes=4))
+    report = tick.plan_and_commit(store=store)
+    page = _client(manager).get(reverse("staff-dispatch-board", args=[store.code])).content
+    assert b'id="last-tick"' in page
+    assert f"{report.trips_committed} trips sent".encode() in page
