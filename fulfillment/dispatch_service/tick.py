@@ -189,6 +189,8 @@ def commit_decision(*, snapshot: Snapshot, decision: core.Decision) -> list[Trip
         still_pending = Order.objects.filter(pk__in=order_ids, status__in=POOL_STATUSES).count()
         if still_pending != len(order_ids):
             raise CommitClash("an order left the pool while the tick planned")
+        if not Rider.objects.filter(pk=planned.rider_id, duty=Rider.Duty.ON_DUTY).exists():
+            raise CommitClash("a rider went off duty while the tick planned")
         overlapping = set(
             Trip.objects.filter(state=Trip.State.ASSIGNED)
             .filter(

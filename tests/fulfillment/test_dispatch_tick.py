@@ -218,3 +218,18 @@ def test_each_tick_starts_from_the_last_ticks_plan(store):
 
     report = tick.plan_and_commit(store=store)
     assert report.status == "nothing"  # both can still wait: pooled again
+
+
+def test_a_rider_who_went_on_a_break_while_the_tick_planned_gets_nothing(store):
+    from fulfillment import dispatch as core
+
+    rider = make_rider(store=store)
+    make_delivery_order(store=store, promised_in=datetime.timedelta(minutes=5))
+    snapshot = tick.build_instance(store=store, now=timezone.now())
+    decision = core.dispatch_tick(snapshot.instance, budget_s=0.3)
+    assert decision.commitments
+    Rider.objects.filter(pk=rider.pk).update(duty=Rider.Duty.BREAK)
+
+    with pytest.raises(tick.CommitClash):
+        tick.commit_decision(snapshot=snapshot, decision=decision)
+    assert not Trip.objects.exists()
