@@ -17,6 +17,7 @@ from orders.models import Order, OrderStatus
 from stores.models import StaffRole
 from tests import factories
 from tests.e2e.test_checkout_journeys import committed, follow_without_reload, log_in, set_status
+from tests.e2e.test_csp import RECORD_VIOLATIONS
 from tests.fulfillment.dispatch_helpers import make_delivery_order, make_rider
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -37,6 +38,7 @@ def test_the_shopper_watches_the_rider_come_and_deliver(asgi_server, browser, as
     )
     rider = make_rider(store=store, email="kai@example.com")
     shopper = asgi_page(browser)
+    shopper.add_init_script(RECORD_VIOLATIONS)
     log_in(shopper, "hana@example.com", next_url=f"/orders/{order.number}/")
     shopper.wait_for_url(re.compile(rf"/orders/{order.number}/$"))
     follow_without_reload(shopper)
@@ -50,6 +52,7 @@ def test_the_shopper_watches_the_rider_come_and_deliver(asgi_server, browser, as
 
     # then the rider's phone shows the trip, at the store
     phone = asgi_page(browser)
+    phone.add_init_script(RECORD_VIOLATIONS)
     phone.set_viewport_size({"width": 390, "height": 844})
     phone.context.grant_permissions(["geolocation"], origin=asgi_server.url)
     phone.context.set_geolocation(STORE)
@@ -91,4 +94,17 @@ def test_the_shopper_watches_the_rider_come_and_deliver(asgi_server, browser, as
     assert shopper.evaluate("window.__notReloaded === true")
     trip.refresh_from_db()
     assert trip.state == Trip.State.RETURNING
+
+    # and the manager's board shows the day's delivery, live, within the CSP
+    factories.make_staff(store=store, role=StaffRole.Role.MANAGER, email="boss@example.com")
+    desk = asgi_page(browser)
+    desk.add_init_script(RECORD_VIOLATIONS)
+    desk.set_viewport_size({"width": 1280, "height": 800})
+    log_in(desk, "boss@example.com", next_url=f"/staff/stores/{store.code}/dispatch/")
+    desk.wait_for_url(re.compile(r"/dispatch/$"))
+    expect(desk.locator("#board-live")).to_have_attribute("data-state", "live")
+    expect(desk.locator("#board-map")).to_have_class(re.compile(r"\bleaflet-container\b"))
+    expect(desk.locator("#trips")).to_contain_text(rider.display_name)
+    for page in (shopper, phone, desk):
+        assert page.evaluate("window.__cspViolations") == [], page.url
     assert StaffRole.objects.filter(user=rider.user, role="rider").exists()
