@@ -12,6 +12,7 @@ from fulfillment.dispatch_service import tick
 from fulfillment.models import Rider, Trip, TripStop
 from fulfillment.tasks import dispatch_all_stores
 from omostore.redis_client import redis_client
+from orders.models import Order
 from tests import factories
 from tests.fulfillment.dispatch_helpers import make_delivery_order, make_rider, make_trip
 
@@ -233,3 +234,24 @@ def test_a_rider_who_went_on_a_break_while_the_tick_planned_gets_nothing(store):
     with pytest.raises(tick.CommitClash):
         tick.commit_decision(snapshot=snapshot, decision=decision)
     assert not Trip.objects.exists()
+
+
+def test_reading_the_pool_takes_the_same_queries_for_5_or_50_orders(store):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rider = make_rider(store=store)
+    carried = [make_delivery_order(store=store, status="out_for_delivery") for _ in range(3)]
+    make_trip(rider=rider, orders=carried, state=Trip.State.OUT)
+    for _ in range(3):
+        make_rider(store=store)
+    counts = []
+    for n in (5, 50):
+        while Order.objects.filter(status="packed").count() < n:
+            make_delivery_order(store=store)
+        with CaptureQueriesContext(connection) as queries:
+            snapshot = tick.build_instance(store=store, now=timezone.now())
+        assert len(snapshot.instance.orders) == n
+        assert len(snapshot.instance.started_trips) == 1
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 8, counts
