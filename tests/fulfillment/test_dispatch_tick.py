@@ -255,3 +255,22 @@ def test_reading_the_pool_takes_the_same_queries_for_5_or_50_orders(store):
         assert len(snapshot.instance.started_trips) == 1
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 8, counts
+
+
+def test_an_order_picked_for_a_while_is_expected_sooner(store, settings):
+    from fulfillment.dispatch_service.readiness import expected_ready_times
+
+    settings.DISPATCH_PICKING_ESTIMATE_SECONDS = 600
+    now = timezone.now()
+    fresh = make_delivery_order(store=store, status="picking")
+    older = make_delivery_order(store=store, status="picking")
+    late = make_delivery_order(store=store, status="picking")
+    Order.objects.filter(pk=older.pk).update(updated_at=now - datetime.timedelta(minutes=7))
+    Order.objects.filter(pk=late.pk).update(updated_at=now - datetime.timedelta(minutes=30))
+    packed = make_delivery_order(store=store)
+    orders = list(Order.objects.filter(pk__in=[fresh.pk, older.pk, late.pk, packed.pk]))
+
+    ready = expected_ready_times(orders=orders, now=now)
+
+    minutes = {pk: round((at - now).total_seconds() / 60) for pk, at in ready.items()}
+    assert minutes == {fresh.pk: 10, older.pk: 3, late.pk: 1, packed.pk: 0}
