@@ -191,6 +191,8 @@ def commit_decision(*, snapshot: Snapshot, decision: core.Decision) -> list[Trip
             raise CommitClash("an order left the pool while the tick planned")
         if not Rider.objects.filter(pk=planned.rider_id, duty=Rider.Duty.ON_DUTY).exists():
             raise CommitClash("a rider went off duty while the tick planned")
+        if _same_as_assigned(rider_id=planned.rider_id, planned=planned):
+            continue  # the rider's trip stands as it was: no churn on the phone
         overlapping = set(
             Trip.objects.filter(state=Trip.State.ASSIGNED)
             .filter(
@@ -233,6 +235,25 @@ def commit_decision(*, snapshot: Snapshot, decision: core.Decision) -> list[Trip
         for order_id in order_ids:
             dispatch_live.publish_tracking(order_id=order_id)
     return created
+
+
+def _same_as_assigned(*, rider_id: int, planned: core.PlannedTrip) -> bool:
+    """The rider already has this very trip assigned (same orders, same order): keep it, with
+    the new planned times."""
+    trip = Trip.objects.filter(rider_id=rider_id, state=Trip.State.ASSIGNED).first()
+    if trip is None:
+        return False
+    stops = list(trip.stops.filter(is_active=True).order_by("sequence"))
+    if [stop.order_id for stop in stops] != list(planned.order_ids):
+        return False
+    for stop, planned_stop in zip(stops, planned.stops, strict=True):
+        if stop.planned_arrival_at != planned_stop.arrives_at:
+            stop.planned_arrival_at = planned_stop.arrives_at
+            stop.save(update_fields=["planned_arrival_at"])
+    Trip.objects.filter(pk=trip.pk, state=Trip.State.ASSIGNED).update(
+        planned_leaves_at=planned.leaves_at, planned_returns_at=planned.returns_at
+    )
+    return True
 
 
 def plan_and_commit(*, store: Store, now: datetime | None = None) -> TickReport:

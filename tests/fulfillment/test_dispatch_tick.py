@@ -274,3 +274,15 @@ def test_an_order_picked_for_a_while_is_expected_sooner(store, settings):
 
     minutes = {pk: round((at - now).total_seconds() / 60) for pk, at in ready.items()}
     assert minutes == {fresh.pk: 10, older.pk: 3, late.pk: 1, packed.pk: 0}
+
+
+def test_a_trip_planned_again_the_same_is_kept_not_replaced(store):
+    make_rider(store=store)
+    make_delivery_order(store=store, promised_in=datetime.timedelta(minutes=4))
+    first = tick.plan_and_commit(store=store)
+    assert first.trip_ids
+
+    again = tick.plan_and_commit(store=store)
+
+    assert again.trip_ids == []  # nothing new: the same trip stands
+    assert list(Trip.objects.values_list("pk", "state")) == [(first.trip_ids[0], "assigned")]
