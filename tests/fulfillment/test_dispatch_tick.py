@@ -286,3 +286,37 @@ def test_a_trip_planned_again_the_same_is_kept_not_replaced(store):
 
     assert again.trip_ids == []  # nothing new: the same trip stands
     assert list(Trip.objects.values_list("pk", "state")) == [(first.trip_ids[0], "assigned")]
+
+
+def test_a_tick_that_fails_on_its_second_trip_leaves_not_even_its_first(store):
+    from fulfillment import dispatch as core
+
+    # given two urgent orders far apart, two riders, and a decision with two trips
+    riders = [make_rider(store=store), make_rider(store=store)]
+    north = make_delivery_order(
+        store=store, north_m=1500, promised_in=datetime.timedelta(minutes=4)
+    )
+    south = make_delivery_order(
+        store=store, north_m=-1500, promised_in=datetime.timedelta(minutes=4)
+    )
+    snapshot = tick.build_instance(store=store, now=timezone.now())
+    decision = core.dispatch_tick(snapshot.instance, budget_s=0.3)
+    assert len(decision.commitments) == 2, decision.commitments
+    # when, meanwhile, another rider started a trip with the order of the tick's last commitment
+    last_order = decision.commitments[-1].trip.order_ids[0]
+    intruder = make_rider(store=store)
+    manual = make_trip(
+        rider=intruder, orders=[Order.objects.get(pk=last_order)], state=Trip.State.LOADING
+    )
+
+    with pytest.raises(IntegrityError):
+        tick.commit_decision(snapshot=snapshot, decision=decision)
+
+    # then not even the first trip of the tick exists: all or nothing
+    assert list(Trip.objects.values_list("pk", flat=True)) == [manual.pk]
+    assert {north.pk, south.pk} - {last_order} == set(
+        Order.objects.filter(pk__in=[north.pk, south.pk], trip_stops__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    assert riders
