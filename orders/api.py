@@ -418,8 +418,11 @@ class CheckoutApi(APIView):
             fingerprint=_fingerprint(request.data),
         )
         # A new order whose payment is still pending is as `place_order` left it (lines,
-        # timeline and no refunds already attached); a paid or replayed one is read again.
-        fresh = created and payment is not None and payment.status == Payment.Status.PENDING
+        # timeline and no refunds already attached); one its payment paid at once gets its row
+        # and timeline read again; a replayed one is read in full.
+        fresh = created and payment is not None
+        if fresh and payment.status != Payment.Status.PENDING:
+            order = selectors.order_after_its_payment(order=order)
         return Response(
             _order_body(order, payment, reread=not fresh),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

@@ -118,6 +118,25 @@ def order_with_timeline(*, order_id: int) -> Order:
     return _full_order().get(pk=order_id)
 
 
+def order_after_its_payment(*, order: Order) -> Order:
+    """A order placed in this request, read again after its payment changed it (a wallet pays
+    at once): its row and timeline from the database; its lines (a price snapshot) and refunds
+    (none: a payment that pays a placed order refunds nothing) as `place_order` left them.
+    Two queries instead of four; anything else is read in full."""
+    cached = getattr(order, "_prefetched_objects_cache", {})
+    if "lines" not in cached:
+        return order_with_timeline(order_id=order.pk)
+    fresh = (
+        Order.objects.select_related("store", "member")
+        .prefetch_related(Prefetch("events", queryset=OrderEvent.objects.order_by("pk")))
+        .get(pk=order.pk)
+    )
+    if fresh.status != OrderStatus.PAID:
+        return order_with_timeline(order_id=order.pk)
+    fresh._prefetched_objects_cache.update(lines=cached["lines"], refunds=[])
+    return fresh
+
+
 def order_snapshot(*, order: Order) -> dict:
     """What the live order page shows; the order group's snapshot (docs/realtime.md). Needs the
     order from `member_order` / `order_with_timeline` (store, events and refunds fetched)."""

@@ -154,10 +154,10 @@ def place_order(
             raise
         return _replayed(existing, fingerprint)
 
-    return order, start_order_payment(order=order), True
+    return order, start_order_payment(order=order, new=True), True
 
 
-def start_order_payment(*, order: Order) -> Payment:
+def start_order_payment(*, order: Order, new: bool = False) -> Payment:
     """Start (or resume) the payment of a placed order. Idempotent: the payment's key is the
     order's, so a second call returns the same payment and never charges twice; a card payment
     whose PaymentIntent was never created gets it now. A payment that cannot start cancels the
@@ -170,6 +170,8 @@ def start_order_payment(*, order: Order) -> Payment:
             currency=order.currency,
             method=order.payment_method,
             idempotency_key=f"order:{order.number}",
+            # an order placed in this request has no payment yet: no replay to look for
+            new_key=new,
         )
     except Exception:
         cancel_unpaid_order(
