@@ -1,0 +1,234 @@
+"""The API contract: every operation of the OpenAPI schema, fuzzed by schemathesis, answers as the
+schema says.
+
+Every operation the schema lists (walked from the schema, so a new endpoint is covered the day it
+is added) runs anonymously, with a member's API token and with a store manager's API token,
+in-process through the Django WSGI app against the test database. The database holds the demo
+store plus orders, a cart, payments and tokens, and the generated path parameters, query
+parameters and bodies are steered towards those real rows part of the time, so that most
+operations reach their real answers and not only 404s.
+
+Fails on a 5xx, or a status code, a content type or a body the schema does not document, or an
+input the schema forbids that the API accepts. A fixed seed and a bounded number of examples per
+operation (SCHEMATHESIS_MAX_EXAMPLES, default below) keep it repeatable and short.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
+from django.test import TestCase
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from rest_framework.test import APIClient
+from schemathesis import checks as sc
+from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi import checks as oc
+
+from accounts import tokens
+from accounts.models import User
+from catalog.models import Recipe, ShelfLabel, StoreOffer
+from omostore.demo import load_demo_store
+from omostore.wsgi import application
+from orders.models import Cart, Order
+from payments.models import Payment
+from stores.models import Store
+from tests.orders import helpers as order_helpers
+
+SEED = 20261130
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"))
+AUTHS = ["anonymous", "member", "manager"]
+
+
+def _generated_schema() -> dict:
+    """The schema `/api/schema/` serves (test_the_served_schema_is_the_one_tested checks it),
+    made without a request so that loading it touches no database at collection time."""
+    raw = SchemaGenerator().get_schema(request=None, public=True)
+    return json.loads(OpenApiJsonRenderer().render(raw, renderer_context={}))
+
+
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "seed": SEED,
+        "generation": {
+            "max-examples": MAX_EXAMPLES,
+            "deterministic": True,
+            "database": "none",
+            # Our credentials are the test's (three identities), not random ones.
+            "with-security-parameters": False,
+        },
+        "phases": {
+            "examples": {"enabled": True},
+            "fuzzing": {"enabled": True},
+            "coverage": {"enabled": False},
+            "stateful": {"enabled": False},
+        },
+    }
+)
+schema = schemathesis.openapi.from_dict(_generated_schema(), config=CONFIG)
+schema.app = application
+
+CHECKS = [
+    sc.not_a_server_error,
+    oc.status_code_conformance,
+    oc.content_type_conformance,
+    oc.response_schema_conformance,
+    oc.response_headers_conformance,
+    oc.negative_data_rejection,
+]
+
+# Real values the generated inputs are steered towards (filled by the `world` fixture).
+REAL: dict[str, list] = {}
+
+
+def _with_real(name: str, value):
+    choices = REAL.get(name) or []
+    return st.sampled_from([*choices, value]) if choices else st.just(value)
+
+
+@schema.hook
+def flatmap_path_parameters(context, path_parameters):
+    if not path_parameters:
+        return st.just(path_parameters)
+    return st.fixed_dictionaries(
+        {name: _with_real(name, value) for name, value in path_parameters.items()}
+    )
+
+
+@schema.hook
+def flatmap_query(context, query):
+    if not query:
+        return st.just(query)
+    return st.fixed_dictionaries(
+        {name: _with_real(f"query:{name}", value) for name, value in query.items()}
+    )
+
+
+@schema.hook
+def flatmap_body(context, body):
+    if not isinstance(body, dict) or not body:
+        return st.just(body)
+    return st.fixed_dictionaries(
+        {name: _with_real(f"body:{name}", value) for name, value in body.items()}
+    )
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The demo store and a shopper's history, made once for the module inside a transaction
+    that is rolled back at its end; each test runs in a savepoint of it (`db`)."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield _make_world()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            REAL.clear()
+
+
+def _make_world() -> dict:
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        store = load_demo_store()
+        # Open around the clock, so checkouts answer alike whenever the suite runs.
+        Store.objects.filter(pk=store.pk).update(opens_at="00:00", closes_at="00:00")
+        store.refresh_from_db()
+        shopper = User.objects.get(email="shopper@example.com")
+        manager = User.objects.get(email="manager@example.com")
+        client = APIClient()
+        client.force_authenticate(shopper)
+        offers = list(
+            StoreOffer.objects.filter(store=store, product__sold_by="piece").order_by("pk")[:4]
+        )
+        # A paid scan & go order, a delivery order waiting for its payment, and a cart.
+        for offer in offers[:2]:
+            assert order_helpers.add(client, offer).status_code == 201
+        paid = order_helpers.checkout(client, store, channel="in_store", method="wallet")
+        assert paid.status_code == 201, paid.content
+        for offer in offers[2:]:
+            assert order_helpers.add(client, offer).status_code == 201
+        pending = order_helpers.checkout(
+            client, store, channel="delivery", method="test", delivery=order_helpers.TOKYO_NEAR
+        )
+        assert pending.status_code == 201, pending.content
+        for offer in offers[:2]:
+            assert order_helpers.add(client, offer).status_code == 201
+        _, member_key = tokens.issue_api_token(user=shopper, name="schemathesis")
+        # Another token of the member's, for the revoke operation (never the test's own).
+        phone, _ = tokens.issue_api_token(user=shopper, name="phone")
+        _, manager_key = tokens.issue_api_token(user=manager, name="schemathesis")
+
+    skus = [offer.product.sku for offer in offers]
+    REAL.update(
+        {
+            "number": list(Order.objects.order_by("pk").values_list("number", flat=True)),
+            "payment_id": list(Payment.objects.order_by("pk").values_list("pk", flat=True)),
+            "line_id": list(
+                Cart.objects.filter(member__user=shopper)
+                .values_list("lines__pk", flat=True)
+                .order_by("lines__pk")
+            ),
+            "token_id": [phone.pk],
+            "code": list(
+                ShelfLabel.objects.filter(offer__in=offers).values_list("code", flat=True)
+            ),
+            "store_code": [store.code],
+            "sku": skus,
+            "slug": list(Recipe.objects.order_by("pk").values_list("slug", flat=True)[:2]),
+            "query:store": [store.code],
+            "body:store": [store.code],
+            "body:sku": skus,
+            "body:quantity": [1, 2],
+        }
+    )
+    return {
+        "store": store,
+        "headers": {
+            "anonymous": {},
+            "member": {"Authorization": f"Token {member_key}"},
+            "manager": {"Authorization": f"Token {manager_key}"},
+        },
+    }
+
+
+@pytest.fixture
+def wsgi_requests_keep_the_test_transaction():
+    """Django's WSGI handler closes the database connection after each request (the test
+    client's handler does not); in a test that would end the test's transaction."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(params=AUTHS)
+def auth(request, world, db, wsgi_requests_keep_the_test_transaction):
+    return world["headers"][request.param]
+
+
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_every_operation_answers_as_documented(case, auth):
+    case.call_and_validate(headers=auth, checks=CHECKS)
+
+
+@pytest.mark.django_db
+def test_the_served_schema_is_the_one_tested(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    assert json.loads(response.content) == _generated_schema()
