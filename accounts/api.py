@@ -13,6 +13,7 @@ from accounts.selectors import user_with_roles
 from accounts.services import update_profile
 from omostore.errors import DomainError
 from omostore.schema import error_response
+from omostore.serializers import StrictCharField
 from omostore.throttling import ClientIpScopedRateThrottle
 
 
@@ -143,7 +144,7 @@ class MeApi(APIView):
         roles = RoleSerializer(source="staff_roles.all", many=True)
 
     class InputSerializer(serializers.Serializer):
-        display_name = serializers.CharField(max_length=80, allow_blank=True)
+        display_name = StrictCharField(max_length=80, allow_blank=True)
 
     @extend_schema(responses=OutputSerializer)
     @method_decorator(ensure_csrf_cookie)  # the PWA's first call: it then sends X-CSRFToken

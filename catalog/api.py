@@ -9,7 +9,6 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,6 +18,7 @@ from catalog.models import Product, ScanEvent, StoreOffer, TemperatureZone
 from catalog.views import current_member_id, device_id, remember_device
 from omostore.errors import DomainError, Forbidden, NotFound
 from omostore.money import Money
+from omostore.pagination import PageNumberPagination
 from omostore.ratelimit import enforce_rate_limit
 from omostore.schema import error_response
 from omostore.serializers import MoneySerializer, WallClockTimeField

@@ -15,6 +15,16 @@ class MoneySerializer(serializers.Serializer):
         return instance.as_dict() if instance is not None else None
 
 
+class StrictCharField(serializers.CharField):
+    """A CharField that takes only a JSON string: DRF's own turns a number into its digits
+    (`{"display_name": 0}` would become "0"), which the schema (`type: string`) forbids."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 @extend_schema_field(
     {
         "type": "string",

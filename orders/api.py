@@ -14,7 +14,6 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,6 +25,7 @@ from omostore.errors import (
     idempotency_key,
 )
 from omostore.money import Money
+from omostore.pagination import PageNumberPagination
 from omostore.ratelimit import enforce_rate_limit
 from omostore.schema import IDEMPOTENCY_KEY_PARAMETER, error_response
 from omostore.serializers import MoneySerializer
