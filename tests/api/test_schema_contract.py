@@ -20,9 +20,10 @@ import os
 
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
@@ -111,7 +112,14 @@ def _steer_towards_real_rows(case, data) -> None:
 def world(django_db_setup, django_db_blocker):
     """The demo store and a shopper's history, made once for the module inside a transaction
     that is rolled back at its end; each test runs in a savepoint of it (`db`)."""
-    with django_db_blocker.unblock():
+    # A fast password hasher: the token operation checks a password at each example.
+    fast_hashers = override_settings(
+        PASSWORD_HASHERS=[
+            "django.contrib.auth.hashers.MD5PasswordHasher",
+            *django_settings.PASSWORD_HASHERS,
+        ]
+    )
+    with django_db_blocker.unblock(), fast_hashers:
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
