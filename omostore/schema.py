@@ -69,6 +69,10 @@ AUTH_ERROR = (
     "forbidden: the caller may not do this."
 )
 NOT_FOUND = "not_found (or a more precise code): nothing with this identifier for the caller."
+UNSUPPORTED_MEDIA_TYPE = (
+    "unsupported_media_type: a body in none of the media types listed (or one that cannot be "
+    "parsed as its declared type)."
+)
 THROTTLED = "throttled: too many requests from this address; retry after `Retry-After` seconds."
 
 
@@ -80,8 +84,8 @@ class OmoAutoSchema(AutoSchema):
 
     Adds to every operation the error answers its kind of view can give, unless the view
     documents them itself: 400 where it takes input, 403 where it authenticates (an invalid
-    token is refused even where anyone may call), 404 where its path names something, 429 where
-    it is throttled.
+    token is refused even where anyone may call), 404 where its path names something, 415 where
+    it takes a body, 429 where it is throttled.
     """
 
     def get_serializer_name(self, serializer, direction):
@@ -103,6 +107,8 @@ class OmoAutoSchema(AutoSchema):
             expected["403"] = AUTH_ERROR
         if any(p["in"] == "path" for p in parameters):
             expected["404"] = NOT_FOUND
+        if operation.get("requestBody"):
+            expected["415"] = UNSUPPORTED_MEDIA_TYPE
         if self.view.get_throttles():
             expected["429"] = THROTTLED
         for code, description in expected.items():
