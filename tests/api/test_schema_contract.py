@@ -233,3 +233,92 @@ def test_the_served_schema_is_the_one_tested(client):
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     assert json.loads(response.content) == _generated_schema()
+
+
+# --- What the schema itself must say (fast, no requests) -----------------------------------------
+
+OPERATIONS = [
+    (path, method, operation)
+    for path, item in _generated_schema()["paths"].items()
+    for method, operation in item.items()
+    if method in {"get", "post", "put", "patch", "delete"}
+]
+
+
+def _resolve(document: dict, node: dict) -> dict:
+    while "$ref" in node:
+        node = document["components"]["schemas"][node["$ref"].split("/")[-1]]
+    return node
+
+
+def test_every_error_answer_has_the_error_body():
+    document = _generated_schema()
+    for path, method, operation in OPERATIONS:
+        for code, response in operation["responses"].items():
+            if not code.startswith("4"):
+                continue
+            body = response["content"]["application/json"]["schema"]
+            assert body == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, code)
+            assert response["description"], (method, path, code)
+    error = _resolve(document, {"$ref": "#/components/schemas/ErrorBody"})
+    assert error["required"] == ["error"]
+    assert set(_resolve(document, error["properties"]["error"])["required"]) == {"code", "message"}
+
+
+def test_operations_document_the_errors_of_their_kind():
+    """403 wherever credentials are read (a bad token is refused even where anyone may call),
+    404 where the path names something, 400 where there is input; 409, 422 and 429 where the
+    operation's rules give them."""
+    for path, method, operation in OPERATIONS:
+        codes = set(operation["responses"])
+        where = (method, path)
+        # Only the token exchange and the webhooks read no credentials (and refuse none).
+        if path != "/api/v1/auth/token/" and "/webhooks/" not in path:
+            assert "403" in codes, where
+        if "{" in path:
+            assert "404" in codes, where
+        if operation.get("requestBody") or any(
+            p["in"] != "path" for p in operation.get("parameters", [])
+        ):
+            assert "400" in codes, where
+    responses = {(m, p): set(o["responses"]) for p, m, o in OPERATIONS}
+    assert "429" in responses[("post", "/api/v1/auth/token/")]
+    assert {"409", "422", "429"} <= responses[("post", "/api/v1/checkout/")]
+    assert {"422", "429"} <= responses[("post", "/api/v1/wallet/top-ups/")]
+
+
+def test_lists_are_documented_as_the_pages_they_answer():
+    document = _generated_schema()
+    pages = {
+        "/api/v1/stores/{store_code}/products/",
+        "/api/v1/products/{sku}/reviews/",
+        "/api/v1/orders/",
+    }
+    for path in pages:
+        body = _resolve(
+            document,
+            document["paths"][path]["get"]["responses"]["200"]["content"]["application/json"][
+                "schema"
+            ],
+        )
+        assert body["type"] == "object", path
+        assert {"count", "next", "previous", "results"} <= set(body["properties"]), path
+        assert body["properties"]["results"]["type"] == "array", path
+
+
+def test_input_limits_are_documented():
+    document = _generated_schema()
+    keyed = 0
+    for path, method, operation in OPERATIONS:
+        for parameter in operation.get("parameters", []):
+            if parameter["name"] == "Idempotency-Key":
+                keyed += 1
+                assert parameter["required"], (method, path)
+                assert parameter["schema"]["minLength"] == 1, (method, path)
+                assert parameter["schema"]["maxLength"] == 80, (method, path)
+    assert keyed >= 4  # checkout, top-ups, staff cancel and refunds
+    amount = _resolve(document, {"$ref": "#/components/schemas/WalletTopUpApiInput"})
+    amount = amount["properties"]["amount"]
+    assert (amount["minimum"], amount["maximum"]) == (100, 100_000_000)
+    store = _resolve(document, {"$ref": "#/components/schemas/StoreListApiOutput"})
+    assert "format" not in store["properties"]["opens_at"]  # a wall-clock time has no offset
