@@ -249,3 +249,8 @@ def recipe_offers(
         )
     }
     return [(product, offers.get(product.pk)) for product in products]
+
+
+def product_by_barcode(*, barcode: str) -> Product | None:
+    """The product whose JAN/EAN-13 barcode this is, or None."""
+    return Product.objects.filter(barcode=barcode).first()

@@ -1,0 +1,23 @@
+"""Celery tasks of fulfillment: thin, idempotent, each calls one service."""
+
+import datetime
+
+from celery import shared_task
+from django.core.exceptions import ObjectDoesNotExist
+
+from fulfillment.picking import services
+
+
+@shared_task(name="fulfillment.tasks.create_pick_tasks", ignore_result=True)
+def create_pick_tasks(order_id: int) -> int:
+    """A paid order's pick tasks (a second run makes nothing new)."""
+    try:
+        return len(services.create_pick_tasks(order_id=order_id))
+    except ObjectDoesNotExist:  # the order is gone (a test database, a purge): nothing to do
+        return 0
+
+
+@shared_task(name="fulfillment.tasks.create_missing_pick_tasks", ignore_result=True)
+def create_missing_pick_tasks() -> int:
+    """Beat runs this every minute: paid orders of the last day whose `order_paid` was lost."""
+    return services.create_missing_pick_tasks(since=datetime.timedelta(days=1))
