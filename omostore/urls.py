@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("catalog.api_urls")),
     path("", include("payments.urls")),
     path("", include("orders.urls")),
+    path("", include("fulfillment.api_urls")),
 ]
 
 urlpatterns = [

@@ -20,13 +20,34 @@ def task_for_summary(*, task_id: int) -> PickTask:
     return _tasks().get(pk=task_id)
 
 
-def task_of_stores(*, task_id: int, store_ids: list[int] | None) -> PickTask | None:
-    """The task with its order and lines if it belongs to one of `store_ids` (None: any store);
-    another store's task is as unknown as a missing one."""
-    tasks = _tasks().prefetch_related("bags", "lines__substitutions").filter(pk=task_id)
+def task_detail(*, task_id: int, store_ids: list[int] | None) -> PickTask | None:
+    """A task with its lines (and their products' images) and bags, for the pick screen."""
+    tasks = (
+        PickTask.objects.select_related("order", "store", "picker")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=PickLine.objects.select_related("offer__product").order_by(
+                    "position", "pk"
+                ),
+            ),
+            "bags",
+        )
+        .filter(pk=task_id)
+    )
     if store_ids is not None:
         tasks = tasks.filter(store_id__in=store_ids)
     return tasks.first()
+
+
+def order_to_pack(*, store_id: int, number: str):
+    """The order being packed, if it is of this store and being picked."""
+    task = (
+        PickTask.objects.select_related("order")
+        .filter(store_id=store_id, order__number=number, order__status="picking")
+        .first()
+    )
+    return task.order if task is not None else None
 
 
 def zone_queue(*, store_id: int, zone: str) -> list[dict[str, Any]]:
