@@ -1,0 +1,266 @@
+/* The pick screen (/staff/stores/<code>/tasks/<id>/): the task's lines in walking order; the
+ * current line is confirmed by its barcode from the camera (BarcodeDetector, or the vendored
+ * ZXing polyfill `barcode-detector`), a keyboard-wedge scanner (types digits + Enter into the
+ * focused field) or typed; weighed lines take their grams; "Not found" reports a shortage.
+ * Every confirmation carries a client id, so a retry after a dropped connection counts once.
+ * The task's zone socket tells when someone else changed the task: the screen reloads it. */
+(function () {
+  "use strict";
+  const root = document.getElementById("pick-task");
+  if (!root || !window.OmoTablet) return;
+  const T = window.OmoTablet;
+  const api = root.dataset.api;
+  const list = document.getElementById("lines");
+  const feedback = document.getElementById("scan-feedback");
+  const input = document.getElementById("scan-input");
+  const lang = root.dataset.lang;
+  let task = null;
+  let current = null; // the line id scans go to
+  let pendingWeight = null; // {line, grams, clientId} waiting for the picker's confirmation
+
+  function say(state, text) {
+    feedback.dataset.state = state;
+    feedback.textContent = text;
+    if (state === "ok" || state === "error") T.beep(state);
+  }
+
+  function name(line) { return line.name[lang] || line.name.en; }
+
+  function pickCurrent() {
+    const pending = task.lines.filter((l) => l.status === "pending");
+    if (!pending.some((l) => l.id === current)) current = pending.length ? pending[0].id : null;
+  }
+
+  function render() {
+    pickCurrent();
+    list.replaceChildren(...task.lines.map((line) => {
+      const item = document.createElement("li");
+      item.className = `line zone-${task.zone}`;
+      item.dataset.lineId = line.id;
+      item.dataset.status = line.status;
+      if (line.id === current) item.setAttribute("aria-current", "step");
+      const picture = document.createElement(line.image ? "img" : "span");
+      picture.className = "line-picture";
+      if (line.image) { picture.src = line.image; picture.alt = ""; }
+      const body = document.createElement("div");
+      body.className = "line-body";
+      const title = document.createElement("strong");
+      title.textContent = name(line);
+      const where = document.createElement("span");
+      where.className = "line-where";
+      where.textContent = T.format(T.msg(root, "aisle"), { aisle: line.aisle || "–", bay: line.bay || "–" });
+      body.append(title, where);
+      const qty = document.createElement("span");
+      qty.className = "line-qty";
+      qty.textContent = line.sold_by === "weight"
+        ? `${line.quantity_picked || "–"} / ${line.quantity_ordered} g`
+        : `${line.quantity_picked} / ${line.quantity_ordered}`;
+      const state = document.createElement("span");
+      state.className = "line-status";
+      state.textContent = T.msg(root, `status-${line.status}`);
+      const actions = document.createElement("div");
+      actions.className = "line-actions";
+      if (line.status === "pending") {
+        if (line.sold_by === "weight") {
+          const grams = document.createElement("input");
+          grams.type = "number"; grams.min = "1"; grams.max = "10000"; grams.inputMode = "numeric";
+          grams.className = "grams"; grams.placeholder = T.msg(root, "grams");
+          grams.setAttribute("aria-label", T.msg(root, "grams"));
+          const weigh = document.createElement("button");
+          weigh.type = "button"; weigh.className = "weigh"; weigh.textContent = T.msg(root, "weigh");
+          weigh.addEventListener("click", () => submitWeight(line, Number(grams.value), T.clientId(), false));
+          actions.append(grams, weigh);
+        }
+        const short = document.createElement("button");
+        short.type = "button"; short.className = "danger short"; short.textContent = T.msg(root, "short");
+        short.addEventListener("click", () => reportShort(line));
+        actions.append(short);
+      }
+      item.append(picture, body, qty, state, actions);
+      item.addEventListener("click", (event) => {
+        if (event.target.closest("button, input") || line.status !== "pending") return;
+        current = line.id;
+        render();
+        input.focus();
+      });
+      return item;
+    }));
+    const done = task.lines.every((l) => l.status !== "pending");
+    document.getElementById("finish").disabled = !done || task.status !== "claimed";
+    if (done && task.status === "claimed" && !feedback.textContent) say("info", T.msg(root, "choose-line"));
+  }
+
+  async function load() {
+    const result = await T.api("GET", api);
+    if (result.ok) { task = result.data; render(); }
+  }
+
+  /** One POST that changes the task; the answer is the task as it is now. */
+  async function act(path, body) {
+    const result = await T.api("POST", api + path, body);
+    if (result.ok) { task = result.data; render(); }
+    return result;
+  }
+
+  function errorOf(result) {
+    const error = result.data && result.data.error;
+    return error ? error.message : T.msg(root, "failed");
+  }
+
+  // A retry of a request that failed on the network reuses its client id, so it counts once.
+  let retry = null;
+
+  async function submitBarcode(barcode, source) {
+    barcode = String(barcode || "").trim();
+    if (!barcode || !task) return;
+    const line = task.lines.find((l) => l.id === current);
+    if (!line) { say("error", T.msg(root, "choose-line")); return; }
+    const clientId = retry && retry.barcode === barcode && retry.line === line.id ? retry.clientId : T.clientId();
+    const result = await act(`lines/${line.id}/scan/`, { barcode, source, client_id: clientId });
+    retry = result.status === 0 ? { barcode, line: line.id, clientId } : null;
+    if (result.ok) {
+      const now = task.lines.find((l) => l.id === line.id);
+      say("ok", T.format(T.msg(root, "ok"), { name: name(now), picked: now.quantity_picked, ordered: now.quantity_ordered }));
+    } else {
+      say("error", errorOf(result));
+    }
+  }
+
+  async function submitWeight(line, grams, clientId, confirmed) {
+    document.getElementById("weight-confirm").hidden = true;
+    const result = await act(`lines/${line.id}/weigh/`, { grams: Math.round(grams) || 0, client_id: clientId, confirmed });
+    if (result.ok) {
+      say("ok", T.format(T.msg(root, "weighed"), { name: name(line), grams: Math.round(grams) }));
+    } else if (result.data && result.data.error && result.data.error.code === "weight_needs_confirmation") {
+      say("warn", errorOf(result));
+      pendingWeight = { line, grams, clientId };
+      const yes = document.getElementById("weight-yes");
+      yes.textContent = T.format(T.msg(root, "confirm-weight"), { grams: Math.round(grams) });
+      document.getElementById("weight-confirm").hidden = false;
+      T.beep("error");
+    } else {
+      say("error", errorOf(result));
+    }
+  }
+
+  async function reportShort(line) {
+    const result = await act(`lines/${line.id}/short/`);
+    if (!result.ok) say("error", errorOf(result));
+    else say("info", `${name(line)}: ${T.msg(root, "status-short")}`);
+  }
+
+  document.getElementById("weight-yes").addEventListener("click", () => {
+    if (pendingWeight) submitWeight(pendingWeight.line, pendingWeight.grams, pendingWeight.clientId, true);
+    pendingWeight = null;
+  });
+  document.getElementById("weight-no").addEventListener("click", () => {
+    pendingWeight = null;
+    document.getElementById("weight-confirm").hidden = true;
+  });
+
+  // A keyboard-wedge scanner types the digits and Enter into the focused field, like a person.
+  let typedAt = 0;
+  input.addEventListener("keydown", () => { if (!input.value) typedAt = Date.now(); });
+  document.getElementById("scan-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    // A wedge types 13 digits in a few tens of milliseconds; a person takes seconds.
+    const source = Date.now() - typedAt < 600 ? "wedge" : "typed";
+    const value = input.value;
+    input.value = "";
+    submitBarcode(value, source);
+    input.focus();
+  });
+
+  document.getElementById("finish-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const result = await act("finish/", { bags: Number(document.getElementById("bags").value) });
+    if (result.ok) window.location.assign(root.dataset.labelsUrl);
+    else say("error", errorOf(result));
+  });
+
+  document.getElementById("unclaim").addEventListener("click", async () => {
+    const result = await act("unclaim/");
+    if (result.ok) window.location.assign(root.dataset.queueUrl);
+    else say("error", errorOf(result));
+  });
+
+  // --- The camera ----------------------------------------------------------------------------
+  const camera = { stream: null, detector: null, last: "", lastAt: 0, timer: 0 };
+  async function detector() {
+    const formats = ["ean_13"];
+    if ("BarcodeDetector" in window) {
+      try {
+        const supported = await window.BarcodeDetector.getSupportedFormats();
+        if (supported.includes("ean_13")) return new window.BarcodeDetector({ formats });
+      } catch (error) { /* fall through to the polyfill */ }
+    }
+    const polyfill = window.BarcodeDetectionAPI;
+    if (!polyfill) return null;
+    const wasm = root.dataset.wasm;
+    polyfill.prepareZXingModule({
+      overrides: { locateFile: (path, prefix) => (path.endsWith(".wasm") ? wasm : prefix + path) },
+    });
+    return new polyfill.BarcodeDetector({ formats });
+  }
+  async function cameraOn() {
+    const box = document.getElementById("camera");
+    const video = document.getElementById("camera-video");
+    try {
+      camera.detector = camera.detector || (await detector());
+      camera.stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
+    } catch (error) {
+      say("error", T.msg(root, "camera-failed"));
+      return;
+    }
+    video.srcObject = camera.stream;
+    box.hidden = false;
+    root.dataset.camera = "on";
+    say("info", T.msg(root, "camera-on"));
+    const loop = async () => {
+      if (!camera.stream) return;
+      try {
+        if (video.readyState >= 2) {
+          const found = await camera.detector.detect(video);
+          const code = found.length ? found[0].rawValue : "";
+          const now = Date.now();
+          if (code && (code !== camera.last || now - camera.lastAt > 1500)) {
+            camera.last = code; camera.lastAt = now;
+            await submitBarcode(code, "camera");
+          }
+        }
+      } catch (error) { /* a frame that could not be read */ }
+      camera.timer = setTimeout(loop, 150);
+    };
+    loop();
+  }
+  function cameraOff() {
+    if (camera.stream) camera.stream.getTracks().forEach((t) => t.stop());
+    camera.stream = null;
+    clearTimeout(camera.timer);
+    document.getElementById("camera").hidden = true;
+    root.dataset.camera = "off";
+  }
+  document.getElementById("camera-toggle").addEventListener("click", () => (camera.stream ? cameraOff() : cameraOn()));
+
+  // --- Countdown and live changes --------------------------------------------------------------
+  const clock = document.getElementById("task-clock");
+  function tick() {
+    const left = T.countdown(clock.dataset.due);
+    clock.textContent = left.text;
+    clock.dataset.urgency = left.urgency;
+  }
+  setInterval(tick, 1000);
+  tick();
+  if (window.OmoRealtime) {
+    window.OmoRealtime.connect(root.dataset.ws, {
+      onState(state) { T.setLiveState("zone", state); },
+      onSnapshot() { load(); },
+      onEvent(frame) {
+        const changed = frame.payload && frame.payload.task;
+        if (changed && changed.id === Number(root.dataset.task)) load();
+      },
+    });
+  } else {
+    load();
+  }
+})();
