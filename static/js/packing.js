@@ -56,11 +56,12 @@
       });
       return item;
     }));
-    if (!orders.length) say("info", T.msg(root, "empty"));
+    document.getElementById("pack-empty").hidden = orders.length > 0;
   }
 
   async function load() {
     const result = await T.api("GET", root.dataset.api);
+    T.setLiveState("packing", result.ok ? "live" : "offline");
     if (result.ok) { orders = result.data; render(); }
   }
 
@@ -83,7 +84,7 @@
     const result = await T.api("POST", `${root.dataset.api}${encodeURIComponent(chosen)}/bags/`, { code });
     if (result.ok) {
       orders = result.data;
-      say("ok", "✓");
+      say("ok", T.msg(root, "scanned"));
       render();
     } else {
       say("error", (result.data && result.data.error && result.data.error.message) || T.msg(root, "failed"));
@@ -91,7 +92,6 @@
     input.focus();
   });
 
-  T.setLiveState("packing", "live");
   load();
   setInterval(load, 5000);
 })();

@@ -80,6 +80,7 @@
     const worst = order.find((s) => Object.values(states).includes(s)) || "live";
     const box = document.getElementById("live-state");
     if (!box) return;
+    box.hidden = false;
     box.dataset.state = worst;
     box.textContent = box.getAttribute("data-msg-" + worst) || worst;
   }

@@ -1,0 +1,174 @@
+"""Pick and pack in a real browser against the real ASGI server: a paid delivery's task appears
+live on the picker's tablet, the picker claims it, confirms one item through the fake camera
+(a Y4M of a real EAN-13 barcode) and one with a keyboard wedge, has a wrong barcode refused,
+weighs an item, bags it and prints the labels; the packer scans the bag and packs the order.
+Screenshots of each screen at the tablet's size go to $PICKPACK_SHOTS when it is set."""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from django.db import connections
+from playwright.sync_api import Page, expect
+
+from fulfillment.models import Bag, PickTask
+from fulfillment.picking import services
+from orders.models import Order
+from stores.models import StaffRole
+from tests import factories
+from tests.e2e.ean13 import ean13_frame
+from tests.e2e.y4m import write_y4m
+from tests.fulfillment.picking_helpers import paid_order, zoned_offer
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+TABLET = {"width": 1024, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+def shot(page: Page, name: str) -> None:
+    folder = os.environ.get("PICKPACK_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=f"{folder}/{name}.png")
+
+
+def off_the_event_loop(work):
+    """Run `work` in a thread of its own: Playwright's sync API runs an event loop in this one,
+    where the realtime publisher (async_to_sync) cannot run."""
+
+    def run():
+        try:
+            return work()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+def log_in(page: Page, email: str, *, next_url: str) -> None:
+    page.goto(f"/login/?next={next_url}")
+    page.locator("input[name=username]").fill(email)
+    page.locator("input[name=password]").fill(factories.PASSWORD)
+    page.locator("main").get_by_role("button", name="Log in").click()
+
+
+def test_a_delivery_is_picked_by_camera_and_wedge_then_packed(
+    asgi_server, camera_browser, asgi_page, tmp_path
+):
+    # given a store with milk (ambient aisle A1), beef sold by weight, and its floor staff
+    store = factories.make_store()
+    milk = zoned_offer(
+        store,
+        zone="chilled",
+        aisle="C2",
+        bay=4,
+        price=250,
+        name_en="Hokkaido Milk 1 L",
+        name_ja="北海道牛乳 1L",
+    )
+    beef = zoned_offer(
+        store,
+        zone="chilled",
+        aisle="C5",
+        bay=1,
+        price=980,
+        stock=5000,
+        sold_by="weight",
+        name_en="Wagyu slices",
+        name_ja="和牛スライス",
+    )
+    tofu = zoned_offer(store, zone="chilled", aisle="C3", bay=2, name_en="Silken tofu")
+    factories.make_staff(
+        store=store, role=StaffRole.Role.PICKER, email="picker@example.com", display_name="Kenta"
+    )
+    factories.make_staff(store=store, role=StaffRole.Role.PACKER, email="packer@example.com")
+    camera = write_y4m(tmp_path / "milk.y4m", ean13_frame(milk.product.barcode))
+    tablet = asgi_page(camera_browser(camera))
+    tablet.set_viewport_size(TABLET)
+
+    # when the picker opens the queue, and a delivery is paid meanwhile
+    log_in(tablet, "picker@example.com", next_url="/staff/")
+    tablet.wait_for_url(re.compile(rf"/staff/stores/{store.code}/$"))
+    expect(tablet.locator("#live-state")).to_have_attribute("data-state", "live")
+    order = off_the_event_loop(lambda: paid_order(store, [(milk, 2), (beef, 300), (tofu, 1)]))
+    off_the_event_loop(lambda: services.create_pick_tasks(order_id=order.pk))
+
+    # then its task appears without a reload, with its countdown
+    card = tablet.locator(".task").filter(has_text=order.number)
+    expect(card).to_have_count(1)
+    expect(tablet.locator('[data-count-for="chilled"]')).to_have_text("1")
+    shot(tablet, "1-queue")
+
+    # when the picker claims it, the pick screen lists the lines in walking order
+    card.get_by_role("button", name="Claim").click()
+    tablet.wait_for_url(re.compile(r"/tasks/\d+/$"))
+    lines = tablet.locator("#lines .line")
+    expect(lines).to_have_count(3)
+    expect(lines.nth(0)).to_contain_text("Hokkaido Milk 1 L")
+    expect(lines.nth(0)).to_have_attribute("aria-current", "step")
+
+    # a wrong barcode is refused with a clear message and the error sound
+    tablet.locator("#scan-input").fill(tofu.product.barcode)
+    tablet.locator("#scan-input").press("Enter")
+    feedback = tablet.locator("#scan-feedback")
+    expect(feedback).to_have_attribute("data-state", "error")
+    expect(feedback).to_contain_text("Wrong item: this is Silken tofu")
+    assert tablet.evaluate("document.body.dataset.lastBeep") == "error"
+    shot(tablet, "2-wrong-barcode")
+
+    # the camera reads the milk's EAN-13, the wedge types the second one
+    tablet.locator("#camera-toggle").click()
+    expect(lines.nth(0).locator(".line-qty")).to_have_text("1 / 2", timeout=30_000)
+    tablet.locator("#camera-toggle").click()
+    tablet.locator("#scan-input").press_sequentially(milk.product.barcode, delay=5)
+    tablet.locator("#scan-input").press("Enter")
+    expect(lines.nth(0)).to_have_attribute("data-status", "picked")
+    scans = list(
+        PickTask.objects.get(order=order)
+        .lines.get(offer=milk)
+        .scans.values_list("source", flat=True)
+    )
+    assert scans == ["camera", "wedge"]
+
+    # tofu is not found; the beef weighs 320 g (within 10 %)
+    lines.nth(1).get_by_role("button", name="Not found").click()
+    expect(lines.nth(1)).to_have_attribute("data-status", "short")
+    lines.nth(2).locator("input.grams").fill("320")
+    lines.nth(2).get_by_role("button", name="Weigh").click()
+    expect(lines.nth(2)).to_have_attribute("data-status", "picked")
+    shot(tablet, "3-pick-screen")
+
+    # finished into one bag, the label prints with the cold-chain mark
+    tablet.locator("#bags").fill("1")
+    tablet.locator("#finish").click()
+    tablet.wait_for_url(re.compile(r"/labels/$"))
+    expect(tablet.locator(".bag-label")).to_have_count(1)
+    expect(tablet.locator(".bag-label")).to_contain_text("bag 1 of 1")
+    expect(tablet.locator(".bag-cold")).to_be_visible()
+    shot(tablet, "4-labels")
+
+    # when the packer scans the bag and says all bags are here
+    packer = asgi_page(camera_browser(camera))
+    packer.set_viewport_size(TABLET)
+    log_in(packer, "packer@example.com", next_url="/staff/")
+    packer.wait_for_url(re.compile(r"/pack/$"))
+    row = packer.locator(".pack-order").filter(has_text=order.number)
+    expect(row).to_have_count(1)
+    bag = Bag.objects.get(order=order)
+    packer.locator("#bag-input").fill(services.bag_qr_payload(bag=bag))
+    packer.locator("#bag-input").press("Enter")
+    expect(row.locator(".bag-chip")).to_have_attribute("data-scanned", "true")
+    shot(packer, "5-packing")
+    row.get_by_role("button", name="All 1 bags here").click()
+    expect(packer.locator("#pack-feedback")).to_contain_text(f"Order {order.number} is packed")
+
+    # then the order is packed, the tofu refunded, the beef charged for 300 g at most
+    order = Order.objects.get(pk=order.pk)
+    assert order.status == "packed"
+    assert [r.amount for r in order.refunds.all()] == [tofu.price]
