@@ -254,3 +254,24 @@ def recipe_offers(
 def product_by_barcode(*, barcode: str) -> Product | None:
     """The product whose JAN/EAN-13 barcode this is, or None."""
     return Product.objects.filter(barcode=barcode).first()
+
+
+def substitute_offers(
+    *, store_id: int, category_id: int, zone: str, exclude_offer_id: int, min_available: int
+) -> list[StoreOffer]:
+    """Active offers of the store in the same category and temperature zone with at least
+    `min_available` units free, other than `exclude_offer_id`: the candidates a picker may
+    propose for a short line (fulfillment ranks them)."""
+    return [
+        offer
+        for offer in StoreOffer.objects.select_related("product", "store")
+        .filter(
+            store_id=store_id,
+            is_active=True,
+            product__category_id=category_id,
+            product__zone=zone,
+            product__sold_by=Product.SoldBy.PIECE,
+        )
+        .exclude(pk=exclude_offer_id)
+        if offer.stock_available >= min_available
+    ]

@@ -7,16 +7,17 @@ in their own stores only (another store's task is a 404, as unknown as a missing
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from accounts.selectors import member_for
 from catalog.models import TemperatureZone
-from fulfillment.models import PickScan
-from fulfillment.picking import selectors, services
-from omostore.errors import NotFound
+from fulfillment.models import PickScan, SubstitutionChoice
+from fulfillment.picking import selectors, services, substitutions
+from omostore.errors import Forbidden, NotFound
 from orders.live import local_iso
 from stores.roles import Role
 from stores.selectors import has_store_role, store_by_code, store_ids_for
@@ -71,6 +72,14 @@ class ZoneQueueSerializer(serializers.Serializer):
     tasks = TaskSummarySerializer(many=True)
 
 
+class SubstitutionStateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    name = serializers.DictField(child=serializers.CharField())
+    quantity = serializers.IntegerField()
+    expires_at = serializers.CharField()
+
+
 class TaskDetailSerializer(serializers.Serializer):
     class LineSerializer(serializers.Serializer):
         id = serializers.IntegerField()
@@ -84,9 +93,25 @@ class TaskDetailSerializer(serializers.Serializer):
         quantity_picked = serializers.IntegerField()
         status = serializers.CharField()
         image = serializers.SerializerMethodField()
+        substitution = serializers.SerializerMethodField()
 
         def get_name(self, line) -> dict:
             return {"en": line.name_en, "ja": line.name_ja}
+
+        @extend_schema_field(SubstitutionStateSerializer(allow_null=True))
+        def get_substitution(self, line) -> dict | None:
+            last = None
+            for substitution in line.substitutions.all():
+                last = substitution
+            if last is None:
+                return None
+            return {
+                "id": last.pk,
+                "status": last.status,
+                "name": {"en": last.offer.product.name_en, "ja": last.offer.product.name_ja},
+                "quantity": last.quantity,
+                "expires_at": local_iso(last.expires_at, line.task.store.time_zone),
+            }
 
         def get_image(self, line) -> str | None:
             image = line.offer.product.image
@@ -301,3 +326,132 @@ class PackApi(APIView):
         order = _packing_order(store, number)
         services.pack_order(order_id=order.pk, store_id=store.pk, packer=request.user)
         return Response(_packing_rows(store))
+
+
+# --- Substitutions ------------------------------------------------------------------------------
+
+
+class SubstituteSerializer(serializers.Serializer):
+    offer = serializers.IntegerField(source="offer.pk")
+    sku = serializers.CharField(source="offer.product.sku")
+    name = serializers.SerializerMethodField()
+    aisle = serializers.CharField(source="offer.aisle")
+    bay = serializers.IntegerField(source="offer.bay", allow_null=True)
+    price = serializers.IntegerField(help_text="What the shopper pays per unit (minor units).")
+
+    def get_name(self, row) -> dict:
+        return {"en": row["offer"].product.name_en, "ja": row["offer"].product.name_ja}
+
+
+class SubstitutesApi(APIView):
+    """Ranked substitutes for a line still to pick (empty when the shopper wants none)."""
+
+    @extend_schema(responses=SubstituteSerializer(many=True))
+    def get(self, request, task_id: int, line_id: int):
+        store_ids = scope(request.user, PICK_ROLES)
+        _task, line = services.lookup_line(task_id=task_id, line_id=line_id, store_ids=store_ids)
+        return Response(
+            SubstituteSerializer(substitutions.rank_substitutes(line=line), many=True).data
+        )
+
+
+class ProposeApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        offer = serializers.IntegerField(help_text="One of the ranked substitutes' offer ids.")
+
+    @extend_schema(request=InputSerializer, responses=TaskDetailSerializer)
+    def post(self, request, task_id: int, line_id: int):
+        data = _valid(self.InputSerializer, request.data)
+        store_ids = scope(request.user, PICK_ROLES)
+        substitutions.propose_substitute(
+            task_id=task_id,
+            line_id=line_id,
+            picker=request.user,
+            store_ids=store_ids,
+            offer_id=data["offer"],
+        )
+        return _detail(task_id, store_ids)
+
+
+def _member(request):
+    member = member_for(user=request.user)
+    if member is None:
+        raise Forbidden(_("Only members can do this."))
+    return member
+
+
+class OrderPickingSerializer(serializers.Serializer):
+    class LineSerializer(serializers.Serializer):
+        line_id = serializers.IntegerField()
+        name = serializers.DictField(child=serializers.CharField())
+        sold_by = serializers.CharField()
+        quantity = serializers.IntegerField()
+        picked = serializers.IntegerField()
+        status = serializers.CharField(
+            help_text="waiting, pending, picked, short, asking (a substitute proposed), substituted"
+        )
+        substitute = serializers.DictField(
+            child=serializers.CharField(), allow_null=True, help_text="Its name, if substituted."
+        )
+        choice = serializers.ChoiceField(choices=SubstitutionChoice.Choice.values)
+        choice_sku = serializers.CharField(allow_blank=True)
+
+    class ProposalSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        line_id = serializers.IntegerField()
+        original = serializers.DictField(child=serializers.CharField())
+        substitute = serializers.DictField(child=serializers.CharField())
+        substitute_sku = serializers.CharField()
+        quantity = serializers.IntegerField()
+        unit_price = serializers.DictField()
+        status = serializers.CharField()
+        expires_at = serializers.CharField()
+
+    number = serializers.CharField()
+    status = serializers.CharField()
+    items_total = serializers.IntegerField()
+    items_picked = serializers.IntegerField()
+    lines = LineSerializer(many=True)
+    proposals = ProposalSerializer(many=True)
+
+
+def _picking_response(member, number: str) -> Response:
+    order = substitutions._member_order(member=member, number=number)
+    return Response(selectors.order_picking(order=order))
+
+
+class OrderPickingApi(APIView):
+    """The shopper's view of the picking of their order (fetched again on `pick.progress`)."""
+
+    @extend_schema(responses=OrderPickingSerializer)
+    def get(self, request, number: str):
+        return _picking_response(_member(request), number)
+
+
+class SubstitutionChoiceApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        choice = serializers.ChoiceField(choices=SubstitutionChoice.Choice.values)
+        sku = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses=OrderPickingSerializer)
+    def put(self, request, number: str, line_id: int):
+        data = _valid(self.InputSerializer, request.data)
+        member = _member(request)
+        substitutions.choose_substitution(
+            member=member, number=number, line_id=line_id, choice=data["choice"], sku=data["sku"]
+        )
+        return _picking_response(member, number)
+
+
+class SubstitutionAnswerApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        accept = serializers.BooleanField()
+
+    @extend_schema(request=InputSerializer, responses=OrderPickingSerializer)
+    def post(self, request, number: str, substitution_id: int):
+        data = _valid(self.InputSerializer, request.data)
+        member = _member(request)
+        substitutions.answer_substitution(
+            member=member, number=number, substitution_id=substitution_id, accept=data["accept"]
+        )
+        return _picking_response(member, number)

@@ -45,4 +45,25 @@ urlpatterns = [
         api.PackApi.as_view(),
         name="api-pack",
     ),
+    path(
+        "staff/pick-tasks/<int:task_id>/lines/<int:line_id>/substitutes/",
+        api.SubstitutesApi.as_view(),
+        name="api-pick-substitutes",
+    ),
+    path(
+        "staff/pick-tasks/<int:task_id>/lines/<int:line_id>/substitute/",
+        api.ProposeApi.as_view(),
+        name="api-pick-propose",
+    ),
+    path("orders/<str:number>/picking/", api.OrderPickingApi.as_view(), name="api-order-picking"),
+    path(
+        "orders/<str:number>/lines/<int:line_id>/substitution-choice/",
+        api.SubstitutionChoiceApi.as_view(),
+        name="api-order-substitution-choice",
+    ),
+    path(
+        "orders/<str:number>/substitutions/<int:substitution_id>/",
+        api.SubstitutionAnswerApi.as_view(),
+        name="api-order-substitution-answer",
+    ),
 ]

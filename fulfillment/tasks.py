@@ -21,3 +21,11 @@ def create_pick_tasks(order_id: int) -> int:
 def create_missing_pick_tasks() -> int:
     """Beat runs this every minute: paid orders of the last day whose `order_paid` was lost."""
     return services.create_missing_pick_tasks(since=datetime.timedelta(days=1))
+
+
+@shared_task(name="fulfillment.tasks.expire_substitutions", ignore_result=True)
+def expire_substitutions() -> int:
+    """Beat runs this every 15 s: unanswered proposals get the shopper's standing choice."""
+    from fulfillment.picking import substitutions
+
+    return substitutions.expire_substitutions()

@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from catalog.models import TemperatureZone
 from omostore.codes import random_code
 
-__all__ = ["Bag", "PickLine", "PickScan", "PickTask", "Substitution"]
+__all__ = ["Bag", "PickLine", "PickScan", "PickTask", "Substitution", "SubstitutionChoice"]
 
 
 class PickTask(models.Model):
@@ -134,6 +134,42 @@ class PickScan(models.Model):
         return f"{self.quantity} on line {self.line_id}"
 
 
+class SubstitutionChoice(models.Model):
+    """What the shopper wants if a line is out of stock (chosen at checkout or on the order page
+    before picking): the best match the store proposes, one specific product, or no substitute
+    (a refund). A line without a choice gets the best match."""
+
+    class Choice(models.TextChoices):
+        BEST_MATCH = "best_match", "Best match"
+        SPECIFIC = "specific", "A specific product"
+        NONE = "none", "No substitute: refund"
+
+    order_line = models.OneToOneField(
+        "orders.OrderLine", on_delete=models.CASCADE, related_name="substitution_choice"
+    )
+    choice = models.CharField(max_length=12, choices=Choice.choices)
+    offer = models.ForeignKey(
+        "catalog.StoreOffer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The specific product, for `specific`.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(choice="specific") | Q(offer__isnull=False),
+                name="substitution_choice_specific_has_offer",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.choice} for line {self.order_line_id}"
+
+
 class Substitution(models.Model):
     """A substitute proposed for a short line, which the shopper accepts or declines live; with
     no answer by `expires_at` the shopper's standing choice applies."""
@@ -151,6 +187,9 @@ class Substitution(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
     expires_at = models.DateTimeField()
     answered_at = models.DateTimeField(null=True, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

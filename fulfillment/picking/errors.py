@@ -57,3 +57,21 @@ class BagsMissing(Conflict):
 
 class NotPicker(Forbidden):
     code = "not_a_picker"
+
+
+class SubstitutionNotFound(NotFound):
+    code = "substitution_not_found"
+
+
+class SubstitutionClosed(Conflict):
+    """Answered already, or the time to answer is over (the standing choice applied)."""
+
+    code = "substitution_closed"
+
+
+class InvalidSubstitute(DomainError):
+    code = "invalid_substitute"
+
+
+class NotSubstitutable(Conflict):
+    code = "not_substitutable"

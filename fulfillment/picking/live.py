@@ -47,3 +47,9 @@ def publish_task(*, task: PickTask) -> None:
         "pick.task",
         {"task": task_summary(task)},
     )
+
+
+def publish_progress(*, order) -> None:
+    """`pick.progress` to the order's group: the live order page fetches the picking state
+    again (`GET /api/v1/orders/<number>/picking/`). The order group's fold ignores it."""
+    realtime.publish(realtime.groups.order(order.pk), "pick.progress", {"number": order.number})

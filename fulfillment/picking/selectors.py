@@ -6,8 +6,10 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from fulfillment.models import Bag, PickLine, PickTask
+from fulfillment.models import Bag, PickLine, PickTask, Substitution, SubstitutionChoice
 from fulfillment.picking import live
+from omostore.money import Money
+from orders.live import local_iso
 
 
 def _tasks() -> QuerySet[PickTask]:
@@ -27,9 +29,16 @@ def task_detail(*, task_id: int, store_ids: list[int] | None) -> PickTask | None
         .prefetch_related(
             Prefetch(
                 "lines",
-                queryset=PickLine.objects.select_related("offer__product").order_by(
-                    "position", "pk"
-                ),
+                queryset=PickLine.objects.select_related("offer__product", "task__store")
+                .prefetch_related(
+                    Prefetch(
+                        "substitutions",
+                        queryset=Substitution.objects.select_related("offer__product").order_by(
+                            "pk"
+                        ),
+                    )
+                )
+                .order_by("position", "pk"),
             ),
             "bags",
         )
@@ -91,3 +100,87 @@ def orders_to_pack(*, store_id: int) -> list[dict[str, Any]]:
             bags = sorted((b for t in group for b in t.bags.all()), key=lambda b: b.number)
             rows.append({"order": order, "tasks": group, "bags": bags})
     return rows
+
+
+def order_picking(*, order) -> dict[str, Any]:
+    """What the shopper's live order page shows of the picking: items picked of all, each
+    line's state and standing substitution choice, and the substitutes proposed (docs/orders.md).
+    Weighed lines count as one item each."""
+    lines = list(
+        PickLine.objects.filter(task__order=order)
+        .select_related("order_line")
+        .order_by("order_line_id")
+    )
+    choices = {
+        c.order_line_id: c
+        for c in SubstitutionChoice.objects.filter(order_line__order=order).select_related(
+            "offer__product"
+        )
+    }
+    proposals = list(
+        Substitution.objects.filter(line__task__order=order)
+        .select_related("offer__product", "line")
+        .order_by("pk")
+    )
+    zone = order.store.time_zone
+
+    def items(line) -> tuple[int, int]:
+        if line.status == PickLine.Status.SUBSTITUTED:
+            return line.quantity_ordered, line.quantity_ordered
+        if line.sold_by == "weight":
+            return 1, int(line.status != PickLine.Status.PENDING and line.quantity_picked > 0)
+        return line.quantity_ordered, line.quantity_picked
+
+    by_line = {line.order_line_id: line for line in lines}
+    last_proposal = {p.line.order_line_id: p for p in proposals}
+    total = sum(items(line)[0] for line in lines)
+    picked = sum(items(line)[1] for line in lines)
+    return {
+        "number": order.number,
+        "status": order.status,
+        "items_total": total,
+        "items_picked": picked,
+        "lines": [
+            _line_state(order_line, by_line.get(order_line.pk), choices, last_proposal)
+            for order_line in order.lines.all()
+        ],
+        "proposals": [
+            {
+                "id": p.id,
+                "line_id": p.line.order_line_id,
+                "original": {"en": p.line.name_en, "ja": p.line.name_ja},
+                "substitute": {"en": p.offer.product.name_en, "ja": p.offer.product.name_ja},
+                "substitute_sku": p.offer.product.sku,
+                "quantity": p.quantity,
+                "unit_price": Money(p.price, order.currency).as_dict(),
+                "status": p.status,
+                "expires_at": local_iso(p.expires_at, zone),
+            }
+            for p in proposals
+        ],
+    }
+
+
+def _line_state(
+    order_line, line: PickLine | None, choices: dict, last_proposal: dict
+) -> dict[str, Any]:
+    choice = choices.get(order_line.pk)
+    proposal = last_proposal.get(order_line.pk)
+    status = line.status if line is not None else "waiting"
+    if proposal is not None and proposal.status == Substitution.Status.PROPOSED:
+        status = "asking"
+    return {
+        "line_id": order_line.pk,
+        "name": {"en": order_line.name_en, "ja": order_line.name_ja},
+        "sold_by": order_line.sold_by,
+        "quantity": order_line.quantity,
+        "picked": line.quantity_picked if line is not None else 0,
+        "status": status,
+        "substitute": (
+            {"en": proposal.offer.product.name_en, "ja": proposal.offer.product.name_ja}
+            if proposal is not None and status == PickLine.Status.SUBSTITUTED
+            else None
+        ),
+        "choice": choice.choice if choice is not None else "best_match",
+        "choice_sku": choice.offer.product.sku if choice is not None and choice.offer else "",
+    }

@@ -103,6 +103,8 @@ def create_pick_tasks(*, order_id: int) -> list[PickTask]:
         return list(PickTask.objects.filter(order_id=order.pk).order_by("pk"))
     for task in tasks:
         live.publish_task(task=selectors.task_for_summary(task_id=task.pk))
+    if tasks:
+        live.publish_progress(order=order)
     return tasks
 
 
@@ -133,7 +135,10 @@ def _task_for_update(*, task_id: int, store_ids: list[int] | None) -> PickTask:
 
 
 def _publish(task_id: int) -> None:
-    live.publish_task(task=selectors.task_for_summary(task_id=task_id))
+    """`pick.task` to the zone's tablets, and `pick.progress` to the order's live page."""
+    task = selectors.task_for_summary(task_id=task_id)
+    live.publish_task(task=task)
+    live.publish_progress(order=task.order)
 
 
 def _start_order_picking(*, order_id: int, actor) -> None:
@@ -230,6 +235,22 @@ def _picking_line(*, task_id: int, line_id: int, picker, store_ids) -> tuple[Pic
     )
     if line is None:
         raise errors.TaskNotFound(_("This task has no such line."))
+    return task, line
+
+
+def lookup_line(*, task_id: int, line_id: int, store_ids) -> tuple[PickTask, PickLine]:
+    """A task of one of `store_ids` and one of its lines, read only."""
+    tasks = PickTask.objects.filter(pk=task_id, **_store_filter(store_ids))
+    task = tasks.first()
+    line = (
+        PickLine.objects.select_related("offer__product", "order_line__order")
+        .filter(pk=line_id, task_id=task_id)
+        .first()
+        if task is not None
+        else None
+    )
+    if line is None:
+        raise errors.TaskNotFound(_("No such pick task."))
     return task, line
 
 
@@ -423,6 +444,8 @@ def finish_task(*, task_id: int, picker, store_ids: list[int] | None, bags: int)
         raise errors.NotYourTask(_("Another picker has this task."))
     if task.lines.filter(status=PickLine.Status.PENDING).exists():
         raise errors.TaskNotDone(_("Pick or report every line first."))
+    if task.lines.filter(substitutions__status="proposed").exists():
+        raise errors.TaskNotDone(_("Wait for the shopper's answer to the substitute."))
     if isinstance(bags, bool) or not isinstance(bags, int) or not 0 <= bags <= MAX_BAGS_PER_TASK:
         raise errors.TaskNotDone(_("Say how many bags (0 to %(n)s).") % {"n": MAX_BAGS_PER_TASK})
     if bags == 0 and task.lines.filter(quantity_picked__gt=0).exists():

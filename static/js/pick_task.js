@@ -73,8 +73,17 @@
         }
         const short = document.createElement("button");
         short.type = "button"; short.className = "danger short"; short.textContent = T.msg(root, "short");
-        short.addEventListener("click", () => reportShort(line));
+        short.addEventListener("click", () => notFound(line));
         actions.append(short);
+      }
+      if (line.substitution) {
+        const sub = document.createElement("span");
+        sub.className = "line-substitute";
+        sub.dataset.status = line.substitution.status;
+        sub.textContent = T.format(T.msg(root, `sub-${line.substitution.status}`), {
+          name: line.substitution.name[lang] || line.substitution.name.en,
+        });
+        body.append(sub);
       }
       item.append(picture, body, qty, state, actions);
       item.addEventListener("click", (event) => {
@@ -141,6 +150,33 @@
     } else {
       say("error", errorOf(result));
     }
+  }
+
+  /** "Not found": offer the ranked substitutes (if the shopper wants one), or the refund. */
+  async function notFound(line) {
+    const panel = document.getElementById("substitutes");
+    const list = document.getElementById("substitute-list");
+    if (line.sold_by !== "piece") return reportShort(line);
+    const result = await T.api("GET", `${api}lines/${line.id}/substitutes/`);
+    if (!result.ok) { say("error", errorOf(result)); return; }
+    list.replaceChildren(...result.data.map((row) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "substitute";
+      button.textContent = T.format(T.msg(root, "offer"), {
+        name: row.name[lang] || row.name.en, aisle: row.aisle || "–", price: row.price,
+      });
+      button.addEventListener("click", async () => {
+        panel.hidden = true;
+        const answer = await act(`lines/${line.id}/substitute/`, { offer: row.offer });
+        if (answer.ok) say("info", T.msg(root, "asked"));
+        else say("error", errorOf(answer));
+      });
+      return button;
+    }));
+    document.getElementById("substitute-none").onclick = () => { panel.hidden = true; reportShort(line); };
+    document.getElementById("substitute-title").textContent = name(line);
+    panel.hidden = false;
   }
 
   async function reportShort(line) {

@@ -83,7 +83,17 @@ def test_a_delivery_is_picked_by_camera_and_wedge_then_packed(
         name_en="Wagyu slices",
         name_ja="和牛スライス",
     )
-    tofu = zoned_offer(store, zone="chilled", aisle="C3", bay=2, name_en="Silken tofu")
+    tofu = zoned_offer(store, zone="chilled", aisle="C3", bay=2, name_en="Silken tofu", price=300)
+    firm_tofu = zoned_offer(
+        store,
+        zone="chilled",
+        aisle="C3",
+        bay=3,
+        name_en="Firm tofu",
+        price=200,
+        category=tofu.product.category,
+    )
+    member = factories.make_member(email="hanako@example.com")
     factories.make_staff(
         store=store, role=StaffRole.Role.PICKER, email="picker@example.com", display_name="Kenta"
     )
@@ -96,7 +106,13 @@ def test_a_delivery_is_picked_by_camera_and_wedge_then_packed(
     log_in(tablet, "picker@example.com", next_url="/staff/")
     tablet.wait_for_url(re.compile(rf"/staff/stores/{store.code}/$"))
     expect(tablet.locator("#live-state")).to_have_attribute("data-state", "live")
-    order = off_the_event_loop(lambda: paid_order(store, [(milk, 2), (beef, 300), (tofu, 1)]))
+    order = off_the_event_loop(
+        lambda: paid_order(store, [(milk, 2), (beef, 300), (tofu, 1)], member=member)
+    )
+    shopper = asgi_page(camera_browser(camera))
+    shopper.set_viewport_size(PHONE)
+    log_in(shopper, "hanako@example.com", next_url=f"/orders/{order.number}/")
+    shopper.wait_for_url(re.compile(rf"/orders/{order.number}/$"))
     off_the_event_loop(lambda: services.create_pick_tasks(order_id=order.pk))
 
     # then its task appears without a reload, with its countdown
@@ -136,9 +152,23 @@ def test_a_delivery_is_picked_by_camera_and_wedge_then_packed(
     )
     assert scans == ["camera", "wedge"]
 
-    # tofu is not found; the beef weighs 320 g (within 10 %)
+    # the shopper's page shows the progress live
+    expect(shopper.locator("#picking-progress")).to_have_text("2 of 4 items picked")
+
+    # tofu is not found: the picker offers firm tofu, the shopper accepts it live
     lines.nth(1).get_by_role("button", name="Not found").click()
-    expect(lines.nth(1)).to_have_attribute("data-status", "short")
+    tablet.locator("#substitute-list button").filter(has_text="Firm tofu").click()
+    expect(lines.nth(1).locator(".line-substitute")).to_have_attribute("data-status", "proposed")
+    proposal = shopper.locator("#proposals .proposal")
+    expect(proposal).to_contain_text(
+        "Silken tofu is out of stock. Firm tofu instead, at ¥200 each?"
+    )
+    shot(shopper, "6-shopper-proposal")
+    proposal.get_by_role("button", name="Accept").click()
+    expect(lines.nth(1)).to_have_attribute("data-status", "substituted")
+    expect(lines.nth(1).locator(".line-substitute")).to_have_attribute("data-status", "accepted")
+
+    # the beef weighs 320 g (within 10 %)
     lines.nth(2).locator("input.grams").fill("320")
     lines.nth(2).get_by_role("button", name="Weigh").click()
     expect(lines.nth(2)).to_have_attribute("data-status", "picked")
@@ -168,7 +198,10 @@ def test_a_delivery_is_picked_by_camera_and_wedge_then_packed(
     row.get_by_role("button", name="All 1 bags here").click()
     expect(packer.locator("#pack-feedback")).to_contain_text(f"Order {order.number} is packed")
 
-    # then the order is packed, the tofu refunded, the beef charged for 300 g at most
+    # then the order is packed, the tofu's difference refunded, the beef never dearer
     order = Order.objects.get(pk=order.pk)
     assert order.status == "packed"
-    assert [r.amount for r in order.refunds.all()] == [tofu.price]
+    assert [r.amount for r in order.refunds.all()] == [tofu.price - firm_tofu.price]
+    expect(shopper.locator("#order-status")).to_have_attribute("data-status", "packed")
+    expect(shopper.locator("#order-refunded")).to_have_text("¥100")
+    shot(shopper, "7-shopper-packed")
