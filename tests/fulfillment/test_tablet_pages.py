@@ -78,3 +78,10 @@ def test_bag_labels_carry_a_signed_code_the_count_and_the_cold_mark(client, stor
     assert "bag 2 of 2" in html and "Keep cold" in html and "<svg" in html
     for bag in Bag.objects.filter(task=task):
         assert services.verify_bag_code(signed=services.bag_qr_payload(bag=bag)) == bag
+
+
+def test_the_tablet_speaks_japanese(client, store, settings):
+    client.force_login(picker_of(store))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    html = client.get(f"/staff/stores/{store.code}/").content.decode()
+    assert "冷凍" in html and "担当する" in html and "English" in html
