@@ -222,3 +222,18 @@ def test_unclaim_and_manager_reassign(picking, store):
     assert (
         client.post(url(task, "reassign/"), {"picker": other.pk}, format="json").status_code == 404
     )
+
+
+def test_a_confirm_and_the_queue_take_a_bounded_number_of_queries(
+    picking, store, django_assert_max_num_queries
+):
+    client, task, line = picking["client"], picking["task"], picking["piece"]
+    with django_assert_max_num_queries(20):
+        assert scan(client, task, line, picking["apples"].product.barcode, "q").status_code == 200
+    # the queue of every zone costs the same however many tasks wait
+    for _ in range(3):
+        tasks_of(paid_order(store, [(picking["apples"], 1)]))
+    with django_assert_max_num_queries(20):
+        response = client.get(f"/api/v1/staff/stores/{store.code}/pick-queue/")
+    assert response.status_code == 200
+    assert sum(len(zone["tasks"]) for zone in response.json()) == 4
