@@ -16,7 +16,7 @@ from accounts.models import User
 from accounts.selectors import member_for
 from catalog.models import TemperatureZone
 from fulfillment.models import PickScan, SubstitutionChoice
-from fulfillment.picking import selectors, services, substitutions
+from fulfillment.picking import pickup, selectors, services, substitutions
 from omostore.errors import Forbidden, NotFound
 from orders.live import local_iso
 from stores.roles import Role
@@ -24,6 +24,7 @@ from stores.selectors import has_store_role, store_by_code, store_ids_for
 
 PICK_ROLES = [Role.PICKER, Role.MANAGER]
 PACK_ROLES = [Role.PACKER, Role.MANAGER]
+COUNTER_ROLES = [Role.EXIT, Role.PACKER, Role.MANAGER]
 
 
 def scope(user, roles) -> list[int] | None:
@@ -413,11 +414,20 @@ class OrderPickingSerializer(serializers.Serializer):
     items_picked = serializers.IntegerField()
     lines = LineSerializer(many=True)
     proposals = ProposalSerializer(many=True)
+    pickup_code = serializers.CharField(
+        allow_null=True, help_text="The 6-digit code to show at the counter, once ready."
+    )
 
 
 def _picking_response(member, number: str) -> Response:
     order = substitutions._member_order(member=member, number=number)
-    return Response(selectors.order_picking(order=order))
+    body = selectors.order_picking(order=order)
+    body["pickup_code"] = (
+        pickup.short_code(number=order.number)
+        if order.channel == "pickup" and order.status == "ready_for_pickup"
+        else None
+    )
+    return Response(body)
 
 
 class OrderPickingApi(APIView):
@@ -455,3 +465,48 @@ class SubstitutionAnswerApi(APIView):
             member=member, number=number, substitution_id=substitution_id, accept=data["accept"]
         )
         return _picking_response(member, number)
+
+
+# --- Pickup at the counter ----------------------------------------------------------------------
+
+
+class PickupSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.CharField()
+    member = serializers.CharField(help_text="The shopper's name, to greet them.")
+    bags = PackingOrderSerializer.BagSerializer(many=True)
+
+
+def _pickup_body(order) -> dict:
+    user = order.member.user
+    return {
+        "number": order.number,
+        "status": order.status,
+        "member": user.display_name or user.email.split("@")[0],
+        "bags": [
+            {"number": bag.number, "zone": bag.zone, "scanned": bag.scanned_at is not None}
+            for bag in pickup.bags_to_hand_over(order=order)
+        ],
+    }
+
+
+class PickupVerifyApi(APIView):
+    """The counter scans the shopper's pickup QR or types the 6-digit code."""
+
+    class InputSerializer(serializers.Serializer):
+        code = serializers.CharField(max_length=120)
+
+    @extend_schema(request=InputSerializer, responses=PickupSerializer)
+    def post(self, request, store_code: str):
+        data = _valid(self.InputSerializer, request.data)
+        store = _store_for(request.user, store_code, COUNTER_ROLES)
+        order = pickup.find_pickup(store_id=store.pk, code=data["code"])
+        return Response(_pickup_body(order))
+
+
+class PickupHandOverApi(APIView):
+    @extend_schema(request=None, responses=PickupSerializer)
+    def post(self, request, store_code: str, number: str):
+        store = _store_for(request.user, store_code, COUNTER_ROLES)
+        order = pickup.hand_over(store_id=store.pk, number=number, staff=request.user)
+        return Response(_pickup_body(order))

@@ -66,4 +66,14 @@ urlpatterns = [
         api.SubstitutionAnswerApi.as_view(),
         name="api-order-substitution-answer",
     ),
+    path(
+        "staff/stores/<slug:store_code>/pickups/verify/",
+        api.PickupVerifyApi.as_view(),
+        name="api-pickup-verify",
+    ),
+    path(
+        "staff/stores/<slug:store_code>/pickups/<str:number>/hand-over/",
+        api.PickupHandOverApi.as_view(),
+        name="api-pickup-hand-over",
+    ),
 ]

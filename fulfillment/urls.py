@@ -12,4 +12,5 @@ urlpatterns = [
         name="staff-bag-labels",
     ),
     path("stores/<slug:store_code>/pack/", views.packing, name="staff-packing"),
+    path("stores/<slug:store_code>/counter/", views.counter, name="staff-counter"),
 ]

@@ -5,15 +5,17 @@ goes through the API (fulfillment/api.py) and its services."""
 from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from accounts.selectors import member_for
 from catalog.labels import qr_svg
 from catalog.models import TemperatureZone
-from fulfillment.api import PACK_ROLES, PICK_ROLES
-from fulfillment.picking import selectors, services
+from fulfillment.api import COUNTER_ROLES, PACK_ROLES, PICK_ROLES
+from fulfillment.picking import errors, pickup, selectors, services
+from orders import selectors as order_selectors
 from stores.models import StaffRole, Store
 from stores.roles import FLOOR_ROLES, Role
 from stores.selectors import has_store_role, store_ids_for
@@ -26,6 +28,16 @@ def _store(request, store_code: str, roles) -> Store:
     store = get_object_or_404(Store, code=store_code, is_active=True)
     if not has_store_role(user=request.user, store_id=store.pk, roles=roles):
         raise PermissionDenied("You are not staff of this store.")
+    # The tablet's tabs: only the screens this person may open in this store.
+    request.staff_tabs = [
+        name
+        for name, tab_roles in (
+            ("pick", PICK_ROLES),
+            ("pack", PACK_ROLES),
+            ("counter", COUNTER_ROLES),
+        )
+        if has_store_role(user=request.user, store_id=store.pk, roles=tab_roles)
+    ]
     return store
 
 
@@ -51,7 +63,8 @@ def _landing(user, store) -> str:
         return reverse("staff-pick-queue", args=[store.code])
     if has_store_role(user=user, store_id=store.pk, roles=PACK_ROLES):
         return reverse("staff-packing", args=[store.code])
-    return reverse("staff-exit")
+    # Counter and exit staff: the pickup counter, with the exit screen a tap away.
+    return reverse("staff-counter", args=[store.code])
 
 
 @login_required
@@ -115,6 +128,31 @@ def packing(request, store_code: str):
     """The packing station: orders whose zones are all picked; scan every bag, then pack."""
     store = _store(request, store_code, PACK_ROLES)
     return render(request, "fulfillment/packing.html", {"store": store, "tab": "pack"})
+
+
+@login_required
+@require_GET
+def counter(request, store_code: str):
+    """The pickup counter: scan the shopper's pickup QR (or type the 6-digit code), hand over."""
+    store = _store(request, store_code, COUNTER_ROLES)
+    return render(request, "fulfillment/counter.html", {"store": store, "tab": "counter"})
+
+
+@login_required
+@require_GET
+def pickup_code_svg(request, number: str):
+    """The QR of the shopper's own pickup order, once it is ready (404 otherwise)."""
+    member = member_for(user=request.user)
+    order = order_selectors.member_order(member=member, number=number) if member else None
+    if order is None:
+        raise Http404("No such order.")
+    try:
+        code = pickup.pickup_code(order=order)
+    except errors.PickupNotReady:
+        raise Http404("Not ready for pickup.") from None
+    response = HttpResponse(qr_svg(code["qr"]), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

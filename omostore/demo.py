@@ -28,7 +28,7 @@ DEMO_ACCOUNTS: list[tuple[str, str]] = [
     ("shopper@example.com", "member (shopper)"),
     ("picker@example.com", "picker and packer at the Nihonbashi store (/staff/: the pick queue)"),
     ("packer@example.com", "packer at the Nihonbashi store (/staff/: the packing station)"),
-    ("counter@example.com", "counter and exit staff at the Nihonbashi store (/staff/exit/)"),
+    ("counter@example.com", "pickup counter and exit staff at the Nihonbashi store (/staff/)"),
     ("rider@example.com", "rider for the Nihonbashi store"),
     ("manager@example.com", "store manager (Django admin)"),
 ]

@@ -75,3 +75,11 @@ class InvalidSubstitute(DomainError):
 
 class NotSubstitutable(Conflict):
     code = "not_substitutable"
+
+
+class PickupNotFound(NotFound):
+    code = "pickup_not_found"
+
+
+class PickupNotReady(Conflict):
+    code = "pickup_not_ready"

@@ -76,6 +76,13 @@
     const bar = document.getElementById("picking-bar");
     bar.max = Math.max(state.items_total, 1);
     bar.value = state.items_picked;
+    const ready = document.getElementById("pickup-ready");
+    ready.hidden = !state.pickup_code;
+    if (state.pickup_code) {
+      document.getElementById("pickup-short").textContent = state.pickup_code;
+      const qr = document.getElementById("pickup-qr");
+      if (!qr.getAttribute("src")) qr.src = ready.dataset.qrUrl;
+    }
     const open = ["placed", "paid", "picking"].includes(state.status);
     document.getElementById("proposals").replaceChildren(
       ...state.proposals.filter((p) => p.status === "proposed").map(proposalItem)

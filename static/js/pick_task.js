@@ -101,7 +101,11 @@
 
   async function load() {
     const result = await T.api("GET", api);
-    if (result.ok) { task = result.data; render(); }
+    if (result.ok) {
+      task = result.data;
+      render();
+      while (early.length) await submitBarcode(...early.shift());
+    }
   }
 
   /** One POST that changes the task; the answer is the task as it is now. */
@@ -119,9 +123,13 @@
   // A retry of a request that failed on the network reuses its client id, so it counts once.
   let retry = null;
 
+  // Scans made before the task has loaded wait for it rather than being lost.
+  const early = [];
+
   async function submitBarcode(barcode, source) {
     barcode = String(barcode || "").trim();
-    if (!barcode || !task) return;
+    if (!barcode) return;
+    if (!task) { early.push([barcode, source]); return; }
     const line = task.lines.find((l) => l.id === current);
     if (!line) { say("error", T.msg(root, "choose-line")); return; }
     const clientId = retry && retry.barcode === barcode && retry.line === line.id ? retry.clientId : T.clientId();

@@ -205,3 +205,77 @@ def test_a_delivery_is_picked_by_camera_and_wedge_then_packed(
     expect(shopper.locator("#order-status")).to_have_attribute("data-status", "packed")
     expect(shopper.locator("#order-refunded")).to_have_text("¥100")
     shot(shopper, "7-shopper-packed")
+
+
+def test_a_pickup_order_is_picked_packed_and_collected_at_the_counter(
+    asgi_server, browser, asgi_page
+):
+    # given a pickup order paid by a shopper who follows it on her phone
+    store = factories.make_store()
+    natto = zoned_offer(store, zone="chilled", name_en="Natto 3-pack", price=120)
+    member = factories.make_member(email="taro@example.com")
+    factories.make_staff(store=store, role=StaffRole.Role.PICKER, email="kenta@example.com")
+    factories.make_staff(store=store, role=StaffRole.Role.PACKER, email="sota@example.com")
+    factories.make_staff(store=store, role=StaffRole.Role.EXIT, email="mei@example.com")
+    order = off_the_event_loop(
+        lambda: paid_order(store, [(natto, 1)], channel="pickup", member=member)
+    )
+    off_the_event_loop(lambda: services.create_pick_tasks(order_id=order.pk))
+    shopper = asgi_page(browser)
+    shopper.set_viewport_size(PHONE)
+    log_in(shopper, "taro@example.com", next_url=f"/orders/{order.number}/")
+    shopper.wait_for_url(re.compile(rf"/orders/{order.number}/$"))
+
+    # when the picker picks it by typing the barcode and finishes into one bag
+    tablet = asgi_page(browser)
+    tablet.set_viewport_size(TABLET)
+    log_in(tablet, "kenta@example.com", next_url="/staff/")
+    tablet.locator(".task").filter(has_text=order.number).get_by_role(
+        "button", name="Claim"
+    ).click()
+    tablet.wait_for_url(re.compile(r"/tasks/\d+/$"))
+    expect(tablet.locator("#lines .line")).to_have_count(1)
+    tablet.locator("#scan-input").fill(natto.product.barcode)
+    tablet.locator("#scan-input").press("Enter")
+    expect(tablet.locator("#lines .line").first).to_have_attribute("data-status", "picked")
+    tablet.locator("#finish").click()
+    tablet.wait_for_url(re.compile(r"/labels/$"))
+
+    # and the packer scans the bag and packs it
+    packer = asgi_page(browser)
+    packer.set_viewport_size(TABLET)
+    log_in(packer, "sota@example.com", next_url="/staff/")
+    packer.wait_for_url(re.compile(r"/pack/$"))
+    bag = Bag.objects.get(order=order)
+    packer.locator("#bag-input").fill(services.bag_qr_payload(bag=bag))
+    packer.locator("#bag-input").press("Enter")
+    row = packer.locator(".pack-order").filter(has_text=order.number)
+    expect(row.locator(".bag-chip")).to_have_attribute("data-scanned", "true")
+    row.get_by_role("button", name="All 1 bags here").click()
+
+    # then the shopper's page shows the pickup code, live
+    expect(shopper.locator("#order-status")).to_have_attribute("data-status", "ready_for_pickup")
+    expect(shopper.locator("#pickup-ready")).to_be_visible()
+    short = shopper.locator("#pickup-short")
+    expect(short).to_have_text(re.compile(r"^\d{6}$"))
+    shopper.wait_for_function(
+        "document.getElementById('pickup-qr').complete"
+        " && document.getElementById('pickup-qr').naturalWidth > 0"
+    )
+    shot(shopper, "8-shopper-pickup-code")
+
+    # when the counter types the code and hands the bag over
+    counter = asgi_page(browser)
+    counter.set_viewport_size(TABLET)
+    log_in(counter, "mei@example.com", next_url="/staff/")
+    counter.wait_for_url(re.compile(r"/counter/$"))
+    counter.locator("#pickup-input").fill(short.inner_text())
+    counter.locator("#pickup-input").press("Enter")
+    expect(counter.locator("#pickup-feedback")).to_contain_text(f"Order {order.number} for")
+    shot(counter, "9-counter")
+    counter.locator("#hand-over").click()
+    expect(counter.locator("#pickup-feedback")).to_contain_text("handed over")
+
+    # then the shopper's page says collected
+    expect(shopper.locator("#order-status")).to_have_attribute("data-status", "collected")
+    assert Order.objects.get(pk=order.pk).status == "collected"

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
     [
         ("picker@example.com", f"/staff/stores/{DEMO_STORE_CODE}/"),
         ("packer@example.com", f"/staff/stores/{DEMO_STORE_CODE}/pack/"),
-        ("counter@example.com", "/staff/exit/"),
+        ("counter@example.com", f"/staff/stores/{DEMO_STORE_CODE}/counter/"),
     ],
 )
 def test_each_floor_role_lands_on_its_screen(client, email, lands_on):
