@@ -140,9 +140,12 @@ def order_picking(*, order) -> dict[str, Any]:
         "status": order.status,
         "items_total": total,
         "items_picked": picked,
+        # A line without a pick line once picking began is a substitute agreed meanwhile: the
+        # original line says "replaced by ...".
         "lines": [
             _line_state(order_line, by_line.get(order_line.pk), choices, last_proposal)
             for order_line in order.lines.all()
+            if order_line.pk in by_line or not by_line
         ],
         "proposals": [
             {

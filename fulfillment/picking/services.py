@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from catalog import selectors as catalog_selectors
 from catalog.barcodes import is_valid_ean13
+from catalog.errors import InsufficientStock
 from fulfillment.models import Bag, PickLine, PickScan, PickTask
 from fulfillment.picking import errors, live, selectors
 from orders import selectors as order_selectors
@@ -381,6 +382,16 @@ def weigh_item(
         source=PickScan.Source.WEIGHT,
         client_id=client_id,
     )
+    if grams > ordered:
+        # Heavier than ordered (confirmed): the extra grams leave the shelf too, so the line
+        # holds them; the shopper still pays no more than was authorised.
+        try:
+            with transaction.atomic():
+                order_services.allocate_line_units(
+                    line=line.order_line, units=grams - ordered, actor=picker, reason="heavier"
+                )
+        except InsufficientStock:
+            pass  # the shelf had more than the books said: a stock count will tell
     if grams < ordered:
         _give_back(
             line=line,
@@ -396,8 +407,9 @@ def _give_back(*, line: PickLine, units: int, actor, key: str, note: str) -> Non
     """THE one place where units of a line that the shopper will not get go back: their stock
     is released and what they cost is refunded through payments (idempotent by `key`).
 
-    Today `orders.services.refund_order_lines` does both (it releases the units the order still
-    holds, `release_refunded_units`); the stock ledger's per-line release replaces it here."""
+    `orders.services.refund_order_lines` does both: it releases the units the line still holds
+    through the stock ledger's per-line release (`release_line_units`, a `release` movement
+    naming the line) and asks payments for the money."""
     order = Order.objects.get(pk=line.order_line.order_id)
     order_services.refund_order_lines(
         order=order,

@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import selectors as catalog_selectors
-from catalog import services as catalog_services
 from catalog.services import InsufficientStock
 from fulfillment.models import PickLine, Substitution, SubstitutionChoice
 from fulfillment.picking import errors, services
@@ -222,8 +221,12 @@ def _resolve(substitution: Substitution, *, status: str, accepted: bool, actor) 
     if accepted:
         try:
             with transaction.atomic():
-                catalog_services.reserve_stock(
-                    quantities={substitution.offer_id: substitution.quantity}
+                order_services.substitute_line_units(
+                    line=line.order_line,
+                    units=substitution.quantity,
+                    offer=substitution.offer,
+                    unit_price=substitution.price,
+                    actor=actor,
                 )
         except InsufficientStock:
             accepted = False  # gone meanwhile: the shopper gets the refund instead
@@ -247,9 +250,6 @@ def _resolve(substitution: Substitution, *, status: str, accepted: bool, actor) 
             line_quantity=order_line.quantity,
             already=0,
             quantity=substitution.quantity,
-        )
-        order_services.release_refunded_units(
-            order=order, units={line.offer_id: substitution.quantity}
         )
         PickLine.objects.filter(pk=line.pk).update(status=PickLine.Status.SUBSTITUTED)
         difference = replaced - substitution.price * substitution.quantity

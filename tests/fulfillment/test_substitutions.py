@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from catalog.models import StoreOffer
+from catalog.models import StockMovement, StoreOffer
 from fulfillment.models import PickLine, Substitution
 from fulfillment.picking import substitutions
 from orders.models import OrderEvent, OrderRefund
@@ -101,6 +101,17 @@ def test_accepted_cheaper_substitute_refunds_the_difference_and_moves_the_stock(
     assert StoreOffer.objects.get(pk=s["yoghurt"]["D"].pk).stock_reserved == d_reserved + 2
     assert StoreOffer.objects.get(pk=s["yoghurt"]["A"].pk).stock_reserved == a_reserved - 2
     assert PickLine.objects.get(pk=s["line"].pk).status == "substituted"
+    # the substitute is a line of its own, holding its units until the order leaves the store
+    substitute = s["order"].lines.get(offer=s["yoghurt"]["D"])
+    assert (substitute.quantity, substitute.quantity_allocated, substitute.line_total) == (
+        2,
+        2,
+        300,
+    )
+    assert s["order"].lines.get(pk=s["line"].order_line_id).quantity_allocated == 0
+    assert StockMovement.objects.filter(
+        offer=s["yoghurt"]["A"], kind="release", order_line_id=s["line"].order_line_id
+    ).exists()
     event = OrderEvent.objects.get(order=s["order"], kind="line_substituted")
     assert event.payload["accepted"] is True and event.actor == s["member"].user
     # a second answer changes nothing
