@@ -120,8 +120,51 @@
     return error ? error.message : T.msg(root, "failed");
   }
 
-  // A retry of a request that failed on the network reuses its client id, so it counts once.
-  let retry = null;
+  // --- The outbox: a confirmation that could not reach the store (a dropped Wi-Fi, the server
+  // restarting) waits on this tablet, with its client id, and is sent again in order as soon as
+  // the connection is back; the server counts a client id once, so nothing is lost or doubled.
+  const OUTBOX = `omo.outbox.${root.dataset.task}`;
+  const outbox = {
+    read() { try { return JSON.parse(localStorage.getItem(OUTBOX) || "[]"); } catch (e) { return []; } },
+    write(items) { try { localStorage.setItem(OUTBOX, JSON.stringify(items)); } catch (e) { /* full */ } },
+    add(path, body) { const items = this.read(); items.push({ path, body }); this.write(items); },
+  };
+  const offline = (result) => result.status === 0 || result.status >= 502;
+  let flushing = false;
+  async function flush() {
+    if (flushing) return;
+    flushing = true;
+    try {
+      let items = outbox.read();
+      while (items.length) {
+        const result = await act(items[0].path, items[0].body);
+        if (offline(result)) break;
+        if (!result.ok) say("error", errorOf(result));
+        items = outbox.read().slice(1);
+        outbox.write(items);
+      }
+      const left = outbox.read().length;
+      root.dataset.outbox = String(left);
+      if (!left && feedback.dataset.state === "warn-offline") say("ok", T.msg(root, "sent"));
+    } finally {
+      flushing = false;
+    }
+  }
+  window.addEventListener("online", flush);
+  setInterval(flush, 3000);
+
+  /** POST a confirmation; if the store cannot be reached, keep it in the outbox. */
+  async function confirmation(path, body) {
+    const result = await act(path, body);
+    if (offline(result)) {
+      outbox.add(path, body);
+      root.dataset.outbox = String(outbox.read().length);
+      feedback.dataset.state = "warn-offline";
+      feedback.textContent = T.format(T.msg(root, "queued"), { n: outbox.read().length });
+      T.beep("ok");
+    }
+    return result;
+  }
 
   // Scans made before the task has loaded wait for it rather than being lost.
   const early = [];
@@ -132,9 +175,8 @@
     if (!task) { early.push([barcode, source]); return; }
     const line = task.lines.find((l) => l.id === current);
     if (!line) { say("error", T.msg(root, "choose-line")); return; }
-    const clientId = retry && retry.barcode === barcode && retry.line === line.id ? retry.clientId : T.clientId();
-    const result = await act(`lines/${line.id}/scan/`, { barcode, source, client_id: clientId });
-    retry = result.status === 0 ? { barcode, line: line.id, clientId } : null;
+    const result = await confirmation(`lines/${line.id}/scan/`, { barcode, source, client_id: T.clientId() });
+    if (offline(result)) return;
     if (result.ok) {
       const now = task.lines.find((l) => l.id === line.id);
       say("ok", T.format(T.msg(root, "ok"), { name: name(now), picked: now.quantity_picked, ordered: now.quantity_ordered }));
@@ -145,7 +187,8 @@
 
   async function submitWeight(line, grams, clientId, confirmed) {
     document.getElementById("weight-confirm").hidden = true;
-    const result = await act(`lines/${line.id}/weigh/`, { grams: Math.round(grams) || 0, client_id: clientId, confirmed });
+    const result = await confirmation(`lines/${line.id}/weigh/`, { grams: Math.round(grams) || 0, client_id: clientId, confirmed });
+    if (offline(result)) return;
     if (result.ok) {
       say("ok", T.format(T.msg(root, "weighed"), { name: name(line), grams: Math.round(grams) }));
     } else if (result.data && result.data.error && result.data.error.code === "weight_needs_confirmation") {
@@ -298,7 +341,7 @@
   if (window.OmoRealtime) {
     window.OmoRealtime.connect(root.dataset.ws, {
       onState(state) { T.setLiveState("zone", state); },
-      onSnapshot() { load(); },
+      onSnapshot() { load().then(flush); },
       onEvent(frame) {
         const changed = frame.payload && frame.payload.task;
         if (changed && changed.id === Number(root.dataset.task)) load();

@@ -235,9 +235,17 @@ def test_a_pickup_order_is_picked_packed_and_collected_at_the_counter(
     ).click()
     tablet.wait_for_url(re.compile(r"/tasks/\d+/$"))
     expect(tablet.locator("#lines .line")).to_have_count(1)
+    # the Wi-Fi drops just as the item is scanned: the scan waits on the tablet
+    tablet.context.set_offline(True)
     tablet.locator("#scan-input").fill(natto.product.barcode)
     tablet.locator("#scan-input").press("Enter")
+    expect(tablet.locator("#scan-feedback")).to_have_attribute("data-state", "warn-offline")
+    expect(tablet.locator("#pick-task")).to_have_attribute("data-outbox", "1")
+    # and is sent, once, when it is back
+    tablet.context.set_offline(False)
     expect(tablet.locator("#lines .line").first).to_have_attribute("data-status", "picked")
+    expect(tablet.locator("#pick-task")).to_have_attribute("data-outbox", "0")
+    assert PickTask.objects.get(order=order).lines.get().quantity_picked == 1
     tablet.locator("#finish").click()
     tablet.wait_for_url(re.compile(r"/labels/$"))
 
