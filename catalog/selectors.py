@@ -12,6 +12,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 
 from catalog.models import (
     Product,
+    ProductBarcode,
     Recipe,
     RecipeIngredient,
     Review,
@@ -260,9 +261,39 @@ def recipe_offers(
     return [(product, offers.get(product.pk)) for product in products]
 
 
-def product_by_barcode(*, barcode: str) -> Product | None:
-    """The product whose JAN/EAN-13 barcode this is, or None."""
-    return Product.objects.filter(barcode=barcode).first()
+@dataclass(frozen=True)
+class BarcodeMatch:
+    """What a scanned JAN/EAN-13 names: a product, how many pieces it counts (a multipack), and
+    for an in-store weight label the grams printed in it."""
+
+    product: Product
+    pack_size: int = 1
+    grams: int | None = None
+
+
+def match_barcode(*, barcode: str) -> BarcodeMatch | None:
+    """The product a 13-digit code names: its own JAN, a pack's JAN (`ProductBarcode`), or an
+    in-store weight label (`2` + 6-digit prefix + 5-digit grams + check digit); None if none.
+    At most three queries."""
+    product = Product.objects.filter(barcode=barcode).first()
+    if product is not None:
+        return BarcodeMatch(product=product)
+    pack = (
+        ProductBarcode.objects.select_related("product")
+        .filter(code=barcode, kind=ProductBarcode.Kind.PACK)
+        .first()
+    )
+    if pack is not None:
+        return BarcodeMatch(product=pack.product, pack_size=pack.pack_size)
+    if len(barcode) == 13 and barcode.startswith("2"):
+        label = (
+            ProductBarcode.objects.select_related("product")
+            .filter(code=barcode[:7], kind=ProductBarcode.Kind.WEIGHT_LABEL)
+            .first()
+        )
+        if label is not None:
+            return BarcodeMatch(product=label.product, grams=int(barcode[7:12]))
+    return None
 
 
 def substitute_offers(

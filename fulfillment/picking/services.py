@@ -270,16 +270,16 @@ def confirm_item(
     source: str,
     client_id: str,
 ) -> PickLine:
-    """One item of a piece line confirmed by its barcode (camera, wedge or typed). A barcode
-    of another product, or an item more than ordered, is refused and changes nothing. The same
-    `client_id` again (a retry, a second tablet replaying) counts once."""
+    """One item of a line confirmed by its barcode (camera, wedge or typed): the product's own
+    JAN counts one, a multipack's JAN its pack size, and an in-store weight label confirms a
+    weighed line with the grams printed in it (as `weigh_item` does). A barcode of another
+    product, or more than ordered, is refused and changes nothing. The same `client_id` again
+    (a retry, a second tablet replaying) counts once."""
     task, line = _picking_line(task_id=task_id, line_id=line_id, picker=picker, store_ids=store_ids)
     if _already_recorded(line=line, client_id=client_id) is not None:
         return line
     if line.status != PickLine.Status.PENDING:
         raise errors.LineDone(_("This line is already done."))
-    if line.sold_by == "weight":
-        raise errors.WrongBarcode(_("Weigh this item and enter its weight."))
     barcode = (barcode or "").strip()
     product = line.offer.product
     if not is_valid_ean13(barcode):
@@ -287,20 +287,34 @@ def confirm_item(
             _("%(code)s is not a JAN/EAN-13 barcode.") % {"code": barcode[:20]},
             details={"barcode": barcode[:20]},
         )
-    if barcode != product.barcode:
-        other = catalog_selectors.product_by_barcode(barcode=barcode)
+    match = catalog_selectors.match_barcode(barcode=barcode)
+    if match is None or match.product.pk != product.pk:
         message = (
             _("Wrong item: this is %(other)s, not %(name)s.")
-            % {"other": other.name_en, "name": product.name_en}
-            if other is not None
+            % {"other": match.product.name_en, "name": product.name_en}
+            if match is not None
             else _("Unknown barcode %(code)s: this is not %(name)s.")
             % {"code": barcode, "name": product.name_en}
         )
         raise errors.WrongBarcode(message, details={"barcode": barcode})
+    if line.sold_by == "weight":
+        if match.grams is None:
+            raise errors.WrongBarcode(_("Weigh this item, or scan its weight label."))
+        return _weigh(
+            task=task,
+            line=line,
+            grams=match.grams,
+            picker=picker,
+            client_id=client_id,
+            confirmed=False,
+            barcode=barcode,
+        )
+    if match.grams is not None:
+        raise errors.WrongBarcode(_("This item is counted, not weighed: scan its own barcode."))
     return _count(
         task=task,
         line=line,
-        quantity=1,
+        quantity=match.pack_size,
         picker=picker,
         barcode=barcode,
         source=source,
@@ -360,6 +374,14 @@ def weigh_item(
         raise errors.InvalidWeight(_("This item is counted, not weighed: scan it."))
     if line.status != PickLine.Status.PENDING:
         raise errors.LineDone(_("This line is already done."))
+    return _weigh(
+        task=task, line=line, grams=grams, picker=picker, client_id=client_id, confirmed=confirmed
+    )
+
+
+def _weigh(
+    *, task, line, grams, picker, client_id: str, confirmed: bool, barcode: str = ""
+) -> PickLine:
     low, high = WEIGHT_LIMITS
     if isinstance(grams, bool) or not isinstance(grams, int) or not low <= grams <= high:
         raise errors.InvalidWeight(
@@ -378,7 +400,7 @@ def weigh_item(
         line=line,
         quantity=grams,
         picker=picker,
-        barcode="",
+        barcode=barcode,
         source=PickScan.Source.WEIGHT,
         client_id=client_id,
     )

@@ -177,9 +177,14 @@
     if (!line) { say("error", T.msg(root, "choose-line")); return; }
     const result = await confirmation(`lines/${line.id}/scan/`, { barcode, source, client_id: T.clientId() });
     if (offline(result)) return;
+    const error = result.data && result.data.error;
     if (result.ok) {
       const now = task.lines.find((l) => l.id === line.id);
-      say("ok", T.format(T.msg(root, "ok"), { name: name(now), picked: now.quantity_picked, ordered: now.quantity_ordered }));
+      say("ok", now.sold_by === "weight"
+        ? T.format(T.msg(root, "weighed"), { name: name(now), grams: now.quantity_picked })
+        : T.format(T.msg(root, "ok"), { name: name(now), picked: now.quantity_picked, ordered: now.quantity_ordered }));
+    } else if (error && error.code === "weight_needs_confirmation") {
+      askWeight(line, error.details.grams, T.clientId(), error.message);  // a weight label
     } else {
       say("error", errorOf(result));
     }
@@ -192,12 +197,7 @@
     if (result.ok) {
       say("ok", T.format(T.msg(root, "weighed"), { name: name(line), grams: Math.round(grams) }));
     } else if (result.data && result.data.error && result.data.error.code === "weight_needs_confirmation") {
-      say("warn", errorOf(result));
-      pendingWeight = { line, grams, clientId };
-      const yes = document.getElementById("weight-yes");
-      yes.textContent = T.format(T.msg(root, "confirm-weight"), { grams: Math.round(grams) });
-      document.getElementById("weight-confirm").hidden = false;
-      T.beep("error");
+      askWeight(line, grams, clientId, errorOf(result));
     } else {
       say("error", errorOf(result));
     }
@@ -228,6 +228,16 @@
     document.getElementById("substitute-none").onclick = () => { panel.hidden = true; reportShort(line); };
     document.getElementById("substitute-title").textContent = name(line);
     panel.hidden = false;
+  }
+
+  /** Outside the tolerance: the picker confirms this weight, or weighs again. */
+  function askWeight(line, grams, clientId, text) {
+    say("warn", text);
+    pendingWeight = { line, grams, clientId };
+    const yes = document.getElementById("weight-yes");
+    yes.textContent = T.format(T.msg(root, "confirm-weight"), { grams: Math.round(grams) });
+    document.getElementById("weight-confirm").hidden = false;
+    T.beep("error");
   }
 
   async function reportShort(line) {
