@@ -21,3 +21,6 @@ class FulfillmentConfig(AppConfig):
         order_signals.order_paid.connect(
             receivers.on_order_paid, dispatch_uid="fulfillment.order_paid"
         )
+        order_signals.order_cancelled.connect(
+            receivers.on_order_cancelled, dispatch_uid="fulfillment.order_cancelled"
+        )

@@ -29,3 +29,9 @@ def expire_substitutions() -> int:
     from fulfillment.picking import substitutions
 
     return substitutions.expire_substitutions()
+
+
+@shared_task(name="fulfillment.tasks.cancel_pick_tasks", ignore_result=True)
+def cancel_pick_tasks(order_id: int) -> int:
+    """A cancelled order's tasks leave the queues (a second run changes nothing)."""
+    return services.cancel_pick_tasks(order_id=order_id)

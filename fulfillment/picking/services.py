@@ -125,6 +125,23 @@ def _orders_with_tasks():
     return PickTask.objects.values("order_id")
 
 
+@transaction.atomic
+def cancel_pick_tasks(*, order_id: int) -> int:
+    """The order was cancelled: its tasks still open or being picked leave the queues (a
+    picker's screen says so); picked ones stay for the record. Safe to run twice."""
+    ids = list(
+        PickTask.objects.filter(order_id=order_id, status__in=live.QUEUE_STATUSES).values_list(
+            "pk", flat=True
+        )
+    )
+    PickTask.objects.filter(pk__in=ids, status__in=live.QUEUE_STATUSES).update(
+        status=PickTask.Status.CANCELLED, updated_at=timezone.now()
+    )
+    for task_id in ids:
+        _publish(task_id)
+    return len(ids)
+
+
 def _task_for_update(*, task_id: int, store_ids: list[int] | None) -> PickTask:
     tasks = PickTask.objects.select_for_update().filter(pk=task_id)
     if store_ids is not None:
@@ -148,6 +165,11 @@ def _start_order_picking(*, order_id: int, actor) -> None:
     order = Order.objects.select_for_update().select_related("store").get(pk=order_id)
     if order.status == OrderStatus.PAID:
         order_services.set_status(order=order, to_status=OrderStatus.PICKING, actor=actor)
+    elif order.status != OrderStatus.PICKING:
+        raise errors.TaskClosed(
+            _("This order is %(status)s: nothing to pick.")
+            % {"status": order.get_status_display().lower()}
+        )
 
 
 @transaction.atomic
@@ -552,6 +574,11 @@ def pack_order(*, order_id: int, store_id: int, packer) -> Order:
     )
     if order is None:
         raise errors.TaskNotFound(_("No such order to pack."))
+    if order.status != OrderStatus.PICKING:
+        raise errors.TaskClosed(
+            _("This order is %(status)s: nothing to pack.")
+            % {"status": order.get_status_display().lower()}
+        )
     tasks = list(PickTask.objects.filter(order_id=order.pk).exclude(status="cancelled"))
     if not tasks or any(t.status not in ("picked", "packed") for t in tasks):
         raise errors.TaskNotDone(_("Not every zone of this order is picked yet."))

@@ -121,3 +121,24 @@ def test_order_paid_makes_the_tasks_through_a_real_worker():
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+
+
+@pytest.mark.django_db
+def test_a_cancelled_orders_tasks_leave_the_queue_and_cannot_be_claimed(store):
+    from fulfillment.picking import errors
+    from orders import services as order_services
+    from tests.fulfillment.picking_helpers import picker_of
+
+    offer = zoned_offer(store)
+    order = paid_order(store, [(offer, 1), (zoned_offer(store, zone="frozen"), 1)])
+    tasks = services.create_pick_tasks(order_id=order.pk)
+    order_services.cancel_order(order=order, member=order.member)
+    # a claim that races the cancellation is refused
+    with pytest.raises(errors.TaskClosed):
+        services.claim_task(task_id=tasks[0].pk, picker=picker_of(store), store_ids=[store.pk])
+    # the receiver's task takes every task off the queue, once
+    assert services.cancel_pick_tasks(order_id=order.pk) == 2
+    assert services.cancel_pick_tasks(order_id=order.pk) == 0
+    assert set(PickTask.objects.filter(order=order).values_list("status", flat=True)) == {
+        "cancelled"
+    }
