@@ -72,10 +72,29 @@ def _landing(user, store) -> str:
 def pick_queue(request, store_code: str):
     """The pickers' tablet: a live queue per temperature zone, most urgent first."""
     store = _store(request, store_code, PICK_ROLES)
+    is_manager = has_store_role(user=request.user, store_id=store.pk, roles=[Role.MANAGER])
+    pickers = (
+        [
+            {"id": role.user_id, "name": role.user.display_name or role.user.email}
+            for role in StaffRole.objects.filter(
+                store=store, role=Role.PICKER, user__is_active=True
+            )
+            .select_related("user")
+            .order_by("user__display_name", "user__email")
+        ]
+        if is_manager
+        else []
+    )
     return render(
         request,
         "fulfillment/pick_queue.html",
-        {"store": store, "zones": TemperatureZone.choices, "tab": "pick"},
+        {
+            "store": store,
+            "zones": TemperatureZone.choices,
+            "tab": "pick",
+            "is_manager": is_manager,
+            "pickers": pickers,
+        },
     )
 
 

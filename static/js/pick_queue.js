@@ -67,8 +67,39 @@
       taken.textContent = T.format(T.msg(root, "taken"), { name: task.picker ? task.picker.name : "" });
       action.append(taken);
     }
+    if (root.dataset.manager && pickers.length) action.append(reassignControl(task));
     item.append(head, clock, action);
     return item;
+  }
+
+  const pickers = JSON.parse((document.getElementById("store-pickers") || {}).textContent || "[]");
+
+  /** Managers: give an open or claimed task to a picker of the store. */
+  function reassignControl(task) {
+    const select = document.createElement("select");
+    select.className = "reassign";
+    select.setAttribute("aria-label", T.msg(root, "give-to"));
+    const first = document.createElement("option");
+    first.value = "";
+    first.textContent = T.msg(root, "give-to");
+    select.append(first);
+    pickers.forEach((picker) => {
+      const option = document.createElement("option");
+      option.value = String(picker.id);
+      option.textContent = picker.name;
+      select.append(option);
+    });
+    select.addEventListener("change", async () => {
+      if (!select.value) return;
+      const result = await T.api("POST", `${root.dataset.apiBase}${task.id}/reassign/`, { picker: Number(select.value) });
+      const error = result.data && result.data.error;
+      message.textContent = result.ok
+        ? T.format(T.msg(root, "given"), { name: select.selectedOptions[0].textContent })
+        : (error && error.message) || T.msg(root, "claim-failed");
+      message.dataset.sticky = "1";
+      setTimeout(() => { message.dataset.sticky = ""; }, 4000);
+    });
+    return select;
   }
 
   function render() {

@@ -287,3 +287,34 @@ def test_a_pickup_order_is_picked_packed_and_collected_at_the_counter(
     # then the shopper's page says collected
     expect(shopper.locator("#order-status")).to_have_attribute("data-status", "collected")
     assert Order.objects.get(pk=order.pk).status == "collected"
+
+
+def test_a_manager_reassigns_a_task_from_the_queue_in_japanese(asgi_server, browser, asgi_page):
+    # given two orders waiting in the queue, and a picker of the store
+    store = factories.make_store()
+    tea = zoned_offer(store, zone="ambient", name_en="Sencha", name_ja="煎茶")
+    ice = zoned_offer(store, zone="frozen", name_en="Matcha ice", name_ja="抹茶アイス")
+    factories.make_staff(store=store, role=StaffRole.Role.MANAGER, email="aiko@example.com")
+    kenta = factories.make_staff(
+        store=store, role=StaffRole.Role.PICKER, email="kenta@example.com", display_name="伊藤"
+    )
+    order = off_the_event_loop(lambda: paid_order(store, [(tea, 1), (ice, 2)]))
+    off_the_event_loop(lambda: services.create_pick_tasks(order_id=order.pk))
+    page = asgi_page(browser)
+    page.set_viewport_size(TABLET)
+    log_in(page, "aiko@example.com", next_url="/staff/")
+    page.wait_for_url(re.compile(rf"/staff/stores/{store.code}/$"))
+    page.locator("#lang-ja").click()
+    expect(page.locator(".zone-frozen .zone-name")).to_have_text("冷凍")
+
+    # when the manager gives the frozen task to Ito-san
+    card = page.locator(".task.zone-frozen")
+    expect(card).to_have_count(1)
+    shot(page, "10-manager-queue-ja")
+    card.locator("select.reassign").select_option(label="伊藤")
+
+    # then the card shows it taken by him, live, and the order is being picked
+    expect(page.locator(".task.zone-frozen .taken")).to_contain_text("伊藤")
+    task = PickTask.objects.get(order=order, zone="frozen")
+    assert (task.status, task.picker_id) == ("claimed", kenta.pk)
+    assert Order.objects.get(pk=order.pk).status == "picking"
