@@ -73,3 +73,35 @@ def test_first_claims_of_two_zones_at_once_move_the_order_once():
     assert all(isinstance(r, PickTask) for r in results), results
     assert Order.objects.get(pk=order.pk).status == "picking"
     assert order.events.filter(to_status="picking").count() == 1
+
+
+def test_two_tablets_confirming_the_last_item_at_once_count_it_once():
+    # given a claimed task with 1 of a product ordered, open on two tablets of its picker
+    store = factories.make_store()
+    offer = zoned_offer(store)
+    task = tasks_of(paid_order(store, [(offer, 1)]))["ambient"]
+    picker = picker_of(store)
+    services.claim_task(task_id=task.pk, picker=picker, store_ids=[store.pk])
+    line = task.lines.get()
+
+    # when both tablets confirm it at once (two scans, two client ids)
+    results = _race(
+        [
+            lambda n=n: services.confirm_item(
+                task_id=task.pk,
+                line_id=line.pk,
+                picker=picker,
+                store_ids=[store.pk],
+                barcode=offer.product.barcode,
+                source="camera",
+                client_id=f"tablet-{n}",
+            )
+            for n in range(2)
+        ]
+    )
+
+    # then one counts and the other is refused: never 2 of 1
+    refused = [r for r in results if isinstance(r, errors.TooMany | errors.LineDone)]
+    assert len(refused) == 1, results
+    line.refresh_from_db()
+    assert (line.quantity_picked, line.scans.count()) == (1, 1)

@@ -169,6 +169,10 @@ def test_finish_needs_every_line_then_packing_needs_every_bag(picking, store):
     )
     response = client.post(url(task, "finish/"), {"bags": 2}, format="json")
     assert response.status_code == 200, response.json()
+    # a closed task takes no more scans, claims or bags
+    closed = scan(client, task, picking["piece"], picking["apples"].product.barcode, "3")
+    assert closed.json()["error"]["code"] == "pick_task_closed"
+    assert client.post(url(task, "claim/")).json()["error"]["code"] == "pick_task_closed"
     assert [b["number"] for b in response.json()["bags"]] == [1, 2]
 
     packer = staff_client(factories.make_staff(store=store, role=StaffRole.Role.PACKER))
