@@ -115,3 +115,47 @@ async def test_only_pickers_of_the_store_follow_its_zones():
         else:
             assert (await socket.receive_output(timeout=5))["code"] == 4403
         await socket.disconnect()
+
+
+@database_sync_to_async
+def _forget_sequence(group: str) -> None:
+    """What a Redis restart without persistence does to a group's numbering: it starts again."""
+    from omostore.redis_client import redis_client
+
+    redis_client().delete(realtime._SEQUENCE_KEY.format(group=group))
+
+
+@database_sync_to_async
+def _another_order(store, offer):
+    return services.create_pick_tasks(order_id=paid_order(store, [(offer, 1)]).pk)[0]
+
+
+async def test_after_the_numbering_restarts_the_tablet_resyncs_to_the_truth():
+    # given a tablet that has seen events up to some number
+    store, offer, picker, _first = await _store_with_a_waiting_task()
+    group = realtime.groups.store_zone(store.pk, "chilled")
+    tablet = WebsocketCommunicator(
+        application,
+        f"/ws/staff/stores/{store.code}/zones/chilled/",
+        headers=[ORIGIN, await _cookie(picker)],
+    )
+    assert (await tablet.connect())[0]
+    start = await tablet.receive_json_from(timeout=5)
+    await _another_order(store, offer)
+    seen = await _events_until(tablet, group=group, after=start["seq"])
+    last = seen[-1]["seq"]
+    assert last >= 1
+
+    # when Redis loses the numbering and a new task comes
+    await _forget_sequence(group)
+    third = await _another_order(store, offer)
+    frame = await tablet.receive_json_from(timeout=5)
+
+    # then the tablet sees a number that does not follow its last one (a gap, as realtime.js
+    # checks), asks for a snapshot, and gets the database's truth with all three tasks
+    assert frame["type"] == "event" and frame["seq"] != last + 1
+    fresh = await _fresh_snapshot(tablet)
+    assert third.pk in [t["id"] for t in fresh["data"]["tasks"]]
+    assert len(fresh["data"]["tasks"]) == 3
+    assert fresh["seq"] == frame["seq"]
+    await tablet.disconnect()
