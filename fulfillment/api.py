@@ -420,7 +420,7 @@ class OrderPickingSerializer(serializers.Serializer):
 
 
 def _picking_response(member, number: str) -> Response:
-    order = substitutions._member_order(member=member, number=number)
+    order = substitutions.member_order(member=member, number=number)
     body = selectors.order_picking(order=order)
     body["pickup_code"] = (
         pickup.short_code(number=order.number)

@@ -33,7 +33,8 @@ def answer_window() -> datetime.timedelta:
     return datetime.timedelta(seconds=getattr(settings, "SUBSTITUTION_ANSWER_SECONDS", 300))
 
 
-def _member_order(*, member, number: str) -> Order:
+def member_order(*, member, number: str) -> Order:
+    """The member's own order, or a 404: another member's order is as unknown as a missing one."""
     order = order_selectors.member_order(member=member, number=number)
     if order is None:
         raise errors.SubstitutionNotFound(_("No such order."))
@@ -43,7 +44,7 @@ def _member_order(*, member, number: str) -> Order:
 @transaction.atomic
 def choose_substitution(*, member, number: str, line_id: int, choice: str, sku: str = ""):
     """The shopper's standing choice for one line of their order, until it is picked."""
-    order = _member_order(member=member, number=number)
+    order = member_order(member=member, number=number)
     line = next((line for line in order.lines.all() if line.pk == line_id), None)
     if line is None:
         raise errors.SubstitutionNotFound(_("This order has no such line."))
@@ -168,7 +169,7 @@ def _locked_open(substitution_id: int) -> Substitution:
 def answer_substitution(*, member, number: str, substitution_id: int, accept: bool):
     """The shopper accepts or declines a proposal on their live order page; after the time to
     answer, or a second time, it is refused (409) and nothing changes."""
-    order = _member_order(member=member, number=number)
+    order = member_order(member=member, number=number)
     if not Substitution.objects.filter(
         pk=substitution_id, line__order_line__order_id=order.pk
     ).exists():
