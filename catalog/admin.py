@@ -26,6 +26,7 @@ from catalog.models import (
     Category,
     PriceChange,
     Product,
+    ProductBarcode,
     Recipe,
     RecipeIngredient,
     Review,
@@ -164,6 +165,15 @@ class StoreOfferInline(StoreScopedMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("store")
 
 
+class ProductBarcodeInline(admin.TabularInline):
+    """A product's other barcodes: multipacks and in-store weight-label prefixes (pick and pack
+    accepts each)."""
+
+    model = ProductBarcode
+    extra = 0
+    fields = ["kind", "code", "pack_size"]
+
+
 @admin.register(Product)
 class ProductAdmin(StoreScopedAdmin):
     store_path = "offers__store"
@@ -171,7 +181,7 @@ class ProductAdmin(StoreScopedAdmin):
     list_filter = ["zone", "category"]
     search_fields = ["sku", "barcode", "name_en", "name_ja"]
     list_select_related = ["category"]
-    inlines = [StoreOfferInline]
+    inlines = [StoreOfferInline, ProductBarcodeInline]
 
     def scope_queryset(self, request, queryset):
         """The products the manager's stores sell, and those no store sells yet (a manager may

@@ -12,6 +12,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 
 from catalog.models import (
     Product,
+    ProductBarcode,
     Recipe,
     RecipeIngredient,
     Review,
@@ -258,6 +259,62 @@ def recipe_offers(
         )
     }
     return [(product, offers.get(product.pk)) for product in products]
+
+
+@dataclass(frozen=True)
+class BarcodeMatch:
+    """What a scanned JAN/EAN-13 names: a product, how many pieces it counts (a multipack), and
+    for an in-store weight label the grams printed in it."""
+
+    product: Product
+    pack_size: int = 1
+    grams: int | None = None
+
+
+def match_barcode(*, barcode: str) -> BarcodeMatch | None:
+    """The product a 13-digit code names: its own JAN, a pack's JAN (`ProductBarcode`), or an
+    in-store weight label (`2` + 6-digit prefix + 5-digit grams + check digit); None if none.
+    At most three queries."""
+    product = Product.objects.filter(barcode=barcode).first()
+    if product is not None:
+        return BarcodeMatch(product=product)
+    pack = (
+        ProductBarcode.objects.select_related("product")
+        .filter(code=barcode, kind=ProductBarcode.Kind.PACK)
+        .first()
+    )
+    if pack is not None:
+        return BarcodeMatch(product=pack.product, pack_size=pack.pack_size)
+    if len(barcode) == 13 and barcode.startswith("2"):
+        label = (
+            ProductBarcode.objects.select_related("product")
+            .filter(code=barcode[:7], kind=ProductBarcode.Kind.WEIGHT_LABEL)
+            .first()
+        )
+        if label is not None:
+            return BarcodeMatch(product=label.product, grams=int(barcode[7:12]))
+    return None
+
+
+def substitute_offers(
+    *, store_id: int, category_id: int, zone: str, exclude_offer_id: int, min_available: int
+) -> list[StoreOffer]:
+    """Active offers of the store in the same category and temperature zone with at least
+    `min_available` units free, other than `exclude_offer_id`: the candidates a picker may
+    propose for a short line (fulfillment ranks them)."""
+    return [
+        offer
+        for offer in StoreOffer.objects.select_related("product", "store")
+        .filter(
+            store_id=store_id,
+            is_active=True,
+            product__category_id=category_id,
+            product__zone=zone,
+            product__sold_by=Product.SoldBy.PIECE,
+        )
+        .exclude(pk=exclude_offer_id)
+        if offer.stock_available >= min_available
+    ]
 
 
 # --- Stock ----------------------------------------------------------------------------------------

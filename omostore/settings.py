@@ -256,7 +256,24 @@ CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "omostore.tasks.record_beat_heartbeat", "schedule": 30.0},
     "flush-scan-events": {"task": "catalog.tasks.flush_scan_events", "schedule": 2.0},
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 30.0},
+    "expire-substitutions": {"task": "fulfillment.tasks.expire_substitutions", "schedule": 15.0},
+    "create-missing-pick-tasks": {
+        "task": "fulfillment.tasks.create_missing_pick_tasks",
+        "schedule": 60.0,
+    },
 }
+
+# --- Pick and pack (fulfillment.picking) ---------------------------------------------------------
+# A pickup order is ready this long after payment; a delivery's tasks are due at its promise less
+# the ride (at RIDER_METRES_PER_MINUTE) and PICK_PACKING_MINUTES.
+PICKUP_READY_MINUTES = env.int("PICKUP_READY_MINUTES", default=15)
+PICK_PACKING_MINUTES = env.int("PICK_PACKING_MINUTES", default=3)
+RIDER_METRES_PER_MINUTE = env.int("RIDER_METRES_PER_MINUTE", default=250)
+# A weighed item further than this from the ordered grams asks the picker to confirm.
+WEIGHT_TOLERANCE = env.float("WEIGHT_TOLERANCE", default=0.10)
+# How long a shopper has to accept or decline a proposed substitute before their standing choice
+# applies (the beat task `expire-substitutions`).
+SUBSTITUTION_ANSWER_SECONDS = env.int("SUBSTITUTION_ANSWER_SECONDS", default=300)
 
 # --- Internationalisation ------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("catalog.api_urls")),
     path("", include("payments.urls")),
     path("", include("orders.urls")),
+    path("", include("fulfillment.api_urls")),
 ]
 
 urlpatterns = [
@@ -28,6 +29,11 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("orders.page_urls")),
     path("staff/", include("fulfillment.urls")),
+    path(
+        "orders/<str:number>/pickup-code.svg",
+        fulfillment_views.pickup_code_svg,
+        name="order-pickup-code-svg",
+    ),
     path("rider/", fulfillment_views.rider_home, name="rider-home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -211,3 +211,25 @@ def staff_order(*, number: str, store_ids: list[int] | None) -> Order | None:
     if store_ids is not None:
         orders = orders.filter(store_id__in=store_ids)
     return orders.first()
+
+
+def lines_for_picking(*, order_id: int) -> list[OrderLine]:
+    """An order's lines with their offer and product (zone, aisle, bay, barcode): what pick
+    and pack turns into pick lines."""
+    return list(
+        OrderLine.objects.filter(order_id=order_id).select_related("offer__product").order_by("pk")
+    )
+
+
+def paid_orders_without(*, channels, since, exclude_ids) -> list[int]:
+    """Ids of orders of `channels` paid since `since`, still paid (not picked or cancelled),
+    and not among `exclude_ids` (a subquery): the catch-up sweep of an app that missed
+    `order_paid`."""
+    return list(
+        Order.objects.filter(
+            channel__in=list(channels), status=OrderStatus.PAID, paid_at__gte=since
+        )
+        .exclude(pk__in=exclude_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
