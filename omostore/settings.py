@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "payments",
     "orders",
     "fulfillment",
+    "members",
 ]
 
 MIDDLEWARE = [
@@ -426,3 +427,21 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Email (sign-up confirmation, password reset) ----------------------------------------------
+# Development prints emails on the console; production sends through SMTP (the EMAIL_*
+# variables).
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="OMO Store <no-reply@omostore.local>")
+if PRODUCTION:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+    EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+else:
+    EMAIL_BACKEND = env.str(
+        "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+    )
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for a day

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("catalog.api_urls")),
     path("", include("payments.urls")),
     path("", include("orders.urls")),
+    path("", include("members.api_urls")),
 ]
 
 urlpatterns = [
@@ -26,6 +27,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("accounts.page_urls")),
+    path("", include("members.urls")),
     path("", include("orders.page_urls")),
     path("staff/", include("fulfillment.urls")),
     path("rider/", fulfillment_views.rider_home, name="rider-home"),

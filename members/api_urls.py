@@ -1,0 +1,3 @@
+"""Members' JSON API, under /api/v1/."""
+
+urlpatterns: list = []

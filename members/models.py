@@ -1,0 +1,1 @@
+"""Members' data: favourites, the points ledger, the inbox and Web Push subscriptions."""

@@ -1,0 +1,1 @@
+"""What members does when the apps below announce something (their `signals.py`)."""

@@ -1,0 +1,10 @@
+"""Member pages, included at the site root: path("", include("members.urls"))."""
+
+from django.urls import path
+
+from members import views
+
+urlpatterns = [
+    path("account/export/", views.export_my_data, name="account-export"),
+    path("account/close/", views.close_my_account, name="account-close"),
+]
