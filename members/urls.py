@@ -8,3 +8,6 @@ urlpatterns = [
     path("account/export/", views.export_my_data, name="account-export"),
     path("account/close/", views.close_my_account, name="account-close"),
 ]
+urlpatterns += [
+    path("wallet/", views.wallet, name="wallet"),
+]

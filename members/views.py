@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +19,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.forms import CloseAccountForm
 from accounts.selectors import member_for
 from members import selectors, services
+from omostore.money import Money
+from payments import selectors as payment_selectors
+from payments import services as payment_services
+
+WALLET_ENTRIES_PER_PAGE = 30
 
 
 def _member_or_404(request):
@@ -60,3 +67,52 @@ def close_my_account(request):
             form.add_error("password", _("Wrong password."))
         status = 400
     return render(request, "members/close_account.html", {"form": form}, status=status)
+
+
+@require_GET
+@never_cache
+@login_required
+def wallet(request):
+    """`/wallet/`: balance, the ledger (newest first) and a top-up by card or, outside
+    production, the test provider. The top-up goes through the wallet API (static/js/wallet.js)."""
+    member = _member_or_404(request)
+    balance = payment_services.wallet_balance(member=member)
+    page = Paginator(
+        payment_selectors.wallet_entries(member=member), WALLET_ENTRIES_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    for entry in page:
+        entry.amount_money = Money(abs(entry.amount), balance.currency)
+        entry.balance_money = Money(entry.balance_after, balance.currency)
+    low, high = (
+        Money(v, balance.currency) for v in payment_services.top_up_bounds(balance.currency)
+    )
+    return render(
+        request,
+        "members/wallet.html",
+        {
+            "balance": balance,
+            "page": page,
+            "low": low,
+            "high": high,
+            # Three quick amounts: 10, 30 and 100 times the smallest top-up, within the largest.
+            "quick_amounts": [
+                Money(low.amount * k, balance.currency)
+                for k in (10, 30, 100)
+                if low.amount * k <= high.amount
+            ],
+            "offer_test_payments": settings.TEST_PAYMENTS_ENABLED,
+            "stripe_publishable_key": (
+                settings.STRIPE_PUBLISHABLE_KEY if settings.STRIPE_SECRET_KEY else ""
+            ),
+            "default_amount": low.amount * 30,
+            "next_url": request.GET.get("next", "") if _safe_next(request) else "",
+        },
+    )
+
+
+def _safe_next(request) -> bool:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    return url_has_allowed_host_and_scheme(
+        request.GET.get("next", ""), allowed_hosts={request.get_host()}, require_https=False
+    )

@@ -205,6 +205,11 @@
     event.preventDefault();
     showError("");
     const body = requestBody();
+    if (!body.payment_method) {
+      // A short wallet is never swapped for another method behind the shopper's back.
+      showError(msg("choose-payment", "Choose how to pay."));
+      return;
+    }
     if (body.channel === "delivery") {
       if (!body.delivery.address) {
         showError(msg("need-address", "Type the delivery address."));
