@@ -227,6 +227,25 @@ def active_offers_by_id(*, offer_ids) -> dict[int, StoreOffer]:
     }
 
 
+def offers_of_products(*, store: Store, product_ids) -> dict[int, StoreOffer]:
+    """The store's active offers of these products, with their products, by product id (one
+    query). A product the store does not sell is missing from the answer (members' favourites)."""
+    return {
+        offer.product_id: offer
+        for offer in StoreOffer.objects.select_related("product", "store").filter(
+            store=store, product_id__in=list(product_ids), is_active=True
+        )
+    }
+
+
+def product_by_sku(*, sku: str) -> Product | None:
+    return Product.objects.filter(sku=sku).first()
+
+
+def products_by_sku(*, skus) -> dict[str, Product]:
+    return {p.sku: p for p in Product.objects.filter(sku__in=list(skus))}
+
+
 def recipe_offers(
     *, recipe_slug: str, store: Store
 ) -> list[tuple[Product, StoreOffer | None]] | None:

@@ -2,14 +2,60 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
 
 from accounts.models import Member
+from catalog import selectors as catalog_selectors
+from members.models import Favourite
+from omostore.money import Money
 from orders import selectors as order_selectors
 from payments import selectors as payment_selectors
 from payments import services as payment_services
+
+
+@dataclass(frozen=True)
+class FavouriteRow:
+    """A favourite as one store sells it: `offer` is None when the store does not sell it."""
+
+    favourite: Favourite
+    offer: Any
+    price: Money | None
+    regular_price: Money | None  # set when the price is a markdown
+    stock_state: str  # in_stock | low | out | not_sold
+
+
+def member_favourites(*, member: Member, store) -> list[FavouriteRow]:
+    """The member's favourites, newest first, each with this store's price and stock (two
+    queries)."""
+    favourites = list(
+        Favourite.objects.filter(member=member).select_related("product", "product__category")
+    )
+    offers = catalog_selectors.offers_of_products(
+        store=store, product_ids=[f.product_id for f in favourites]
+    )
+    rows = []
+    for favourite in favourites:
+        offer = offers.get(favourite.product_id)
+        if offer is None:
+            rows.append(FavouriteRow(favourite, None, None, None, "not_sold"))
+            continue
+        price = offer.current_price()
+        regular = Money(offer.price, price.currency) if price.amount != offer.price else None
+        rows.append(
+            FavouriteRow(favourite, offer, price, regular, catalog_selectors.stock_state(offer))
+        )
+    return rows
+
+
+def favourite_skus(*, member: Member, skus: list[str] | None = None) -> list[str]:
+    """Which of `skus` (all when None) the member hearted."""
+    queryset = Favourite.objects.filter(member=member)
+    if skus is not None:
+        queryset = queryset.filter(product__sku__in=skus)
+    return list(queryset.values_list("product__sku", flat=True))
 
 
 def _iso(value) -> str | None:
@@ -81,6 +127,10 @@ def member_data_export(*, member: Member) -> dict[str, Any]:
                 for entry in payment_selectors.wallet_entries(member=member)
             ],
         },
+        "favourites": [
+            {"sku": f.product.sku, "name": f.product.name_en, "since": _iso(f.created_at)}
+            for f in member.favourites.select_related("product")
+        ],
         "reviews": [
             {
                 "product": review.product.sku,

@@ -10,4 +10,5 @@ urlpatterns = [
 ]
 urlpatterns += [
     path("wallet/", views.wallet, name="wallet"),
+    path("favourites/", views.favourites, name="favourites"),
 ]

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -22,6 +21,7 @@ from members import selectors, services
 from omostore.money import Money
 from payments import selectors as payment_selectors
 from payments import services as payment_services
+from stores import selectors as store_selectors
 
 WALLET_ENTRIES_PER_PAGE = 30
 
@@ -61,8 +61,7 @@ def close_my_account(request):
         if form.is_valid() and request.user.check_password(form.cleaned_data["password"]):
             services.close_account(member=member)
             logout(request)
-            messages.success(request, _("Your account is deleted. Thank you for shopping with us."))
-            return redirect("/")
+            return render(request, "members/account_closed.html")
         if form.is_valid():
             form.add_error("password", _("Wrong password."))
         status = 400
@@ -115,4 +114,34 @@ def _safe_next(request) -> bool:
 
     return url_has_allowed_host_and_scheme(
         request.GET.get("next", ""), allowed_hosts={request.get_host()}, require_https=False
+    )
+
+
+def _page_store(request, member):
+    """`?store=<code>`, else the member's home store, else the first active store."""
+    stores = list(store_selectors.active_stores())
+    code = request.GET.get("store", "")
+    if code:
+        store = next((s for s in stores if s.code == code), None)
+        if store is None:
+            raise Http404("No such store.")
+    else:
+        store = next((s for s in stores if s.pk == member.home_store_id), None) or (
+            stores[0] if stores else None
+        )
+    if store is None:
+        raise Http404("No store is open.")
+    return store, stores
+
+
+@require_GET
+@never_cache
+@login_required
+def favourites(request):
+    """`/favourites/?store=<code>`: the hearted products with this store's price and stock."""
+    member = _member_or_404(request)
+    store, stores = _page_store(request, member)
+    rows = selectors.member_favourites(member=member, store=store)
+    return render(
+        request, "members/favourites.html", {"rows": rows, "store": store, "stores": stores}
     )

@@ -1,0 +1,108 @@
+"""Members' JSON API: favourites (points, inbox and push below). One view per operation."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Member
+from accounts.selectors import member_for
+from members import selectors, services
+from omostore.errors import NotFound
+from omostore.ratelimit import enforce_rate_limit
+from omostore.serializers import MoneySerializer
+from stores import selectors as store_selectors
+
+MAX_STATE_SKUS = 100
+
+
+def _member(request) -> Member:
+    member = member_for(user=request.user)
+    if member is None:
+        raise NotFound(_("Only members have favourites, points and messages."))
+    return member
+
+
+def _store(request, member: Member):
+    code = request.query_params.get("store", "")
+    if code:
+        store = store_selectors.store_by_code(code=code)
+        if store is None:
+            raise NotFound(_("No such store."))
+        return store
+    store = member.home_store or store_selectors.active_stores().first()
+    if store is None:
+        raise NotFound(_("No such store."))
+    return store
+
+
+class FavouriteListApi(APIView):
+    """The member's favourites with one store's price and stock (`?store=`, else the home
+    store)."""
+
+    permission_classes = [IsAuthenticated]
+
+    class OutputSerializer(serializers.Serializer):
+        sku = serializers.CharField(source="favourite.product.sku")
+        name_en = serializers.CharField(source="favourite.product.name_en")
+        name_ja = serializers.CharField(source="favourite.product.name_ja")
+        price = MoneySerializer(allow_null=True)
+        regular_price = MoneySerializer(allow_null=True)
+        stock_state = serializers.CharField()
+
+    @extend_schema(
+        parameters=[OpenApiParameter("store", str, required=False)],
+        responses=OutputSerializer(many=True),
+    )
+    def get(self, request):
+        member = _member(request)
+        rows = selectors.member_favourites(member=member, store=_store(request, member))
+        return Response(self.OutputSerializer(rows, many=True).data)
+
+
+class FavouriteStateApi(APIView):
+    """Which of `?skus=a,b,c` (up to 100) the member hearted: the product page and search ask,
+    so their HTML stays the same for everyone."""
+
+    permission_classes = [IsAuthenticated]
+
+    class OutputSerializer(serializers.Serializer):
+        favourites = serializers.ListField(child=serializers.CharField())
+
+    @extend_schema(
+        parameters=[OpenApiParameter("skus", str, required=True)],
+        responses=OutputSerializer,
+    )
+    def get(self, request):
+        member = _member(request)
+        skus = [s for s in request.query_params.get("skus", "").split(",") if s][:MAX_STATE_SKUS]
+        return Response({"favourites": selectors.favourite_skus(member=member, skus=skus)})
+
+
+class FavouriteApi(APIView):
+    """PUT hearts the product `sku`, DELETE un-hearts it; both are idempotent."""
+
+    permission_classes = [IsAuthenticated]
+
+    class OutputSerializer(serializers.Serializer):
+        sku = serializers.CharField()
+        favourite = serializers.BooleanField()
+
+    @extend_schema(request=None, responses={200: OutputSerializer})
+    def put(self, request, sku: str):
+        member = _member(request)
+        enforce_rate_limit(
+            key=f"favourites:{member.pk}", limit=120, window_seconds=60, action=_("changes")
+        )
+        services.add_favourite(member=member, sku=sku)
+        return Response({"sku": sku, "favourite": True})
+
+    @extend_schema(request=None, responses={200: OutputSerializer})
+    def delete(self, request, sku: str):
+        member = _member(request)
+        services.remove_favourite(member=member, sku=sku)
+        return Response({"sku": sku, "favourite": False}, status=status.HTTP_200_OK)
