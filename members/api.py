@@ -106,3 +106,40 @@ class FavouriteApi(APIView):
         member = _member(request)
         services.remove_favourite(member=member, sku=sku)
         return Response({"sku": sku, "favourite": False}, status=status.HTTP_200_OK)
+
+
+class PointsApi(APIView):
+    """The member's points: balance, what expires soon, and the last 20 ledger entries."""
+
+    permission_classes = [IsAuthenticated]
+
+    class OutputSerializer(serializers.Serializer):
+        class EntrySerializer(serializers.Serializer):
+            id = serializers.IntegerField()
+            kind = serializers.CharField()
+            source = serializers.CharField()
+            points = serializers.IntegerField()
+            balance_after = serializers.IntegerField()
+            reference = serializers.CharField()
+            created_at = serializers.DateTimeField()
+
+        balance = serializers.IntegerField()
+        expiring_soon = serializers.IntegerField()
+        next_expiry = serializers.DateTimeField(allow_null=True)
+        entries = EntrySerializer(many=True)
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request):
+        member = _member(request)
+        summary = selectors.points_summary(member=member)
+        entries = list(selectors.points_entries(member=member)[:20])
+        return Response(
+            self.OutputSerializer(
+                {
+                    "balance": summary.balance,
+                    "expiring_soon": summary.expiring_soon,
+                    "next_expiry": summary.next_expiry,
+                    "entries": entries,
+                }
+            ).data
+        )

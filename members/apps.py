@@ -8,6 +8,13 @@ class MembersConfig(AppConfig):
     name = "members"
     verbose_name = "Members: favourites, points, notifications"
     default_auto_field = "django.db.models.BigAutoField"
+    role_permissions = {
+        "manager": [
+            "members.view_storepointsrule",
+            "members.add_storepointsrule",
+            "members.change_storepointsrule",
+        ],
+    }
 
     def ready(self) -> None:
         from members import receivers  # noqa: F401

@@ -27,3 +27,135 @@ class Favourite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} ♥ {self.product_id}"
+
+
+class PointsSource(models.TextChoices):
+    PURCHASE = "purchase", "Purchase"
+    REVIEW = "review", "Verified review"
+    SCAN = "scan", "Scan in a store"
+    RETURNED = "returned", "Points given back"
+    ADJUSTMENT = "adjustment", "Adjustment"
+
+
+class PointsAccount(models.Model):
+    """A member's points balance: the sum of what is left of their unexpired grants. Every
+    change locks this row first (an UPDATE), so changes of one member happen one at a time on
+    SQLite and PostgreSQL alike; the balance never goes below zero (a database constraint)."""
+
+    member = models.OneToOneField(
+        "accounts.Member", on_delete=models.CASCADE, related_name="points_account"
+    )
+    balance = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(balance__gte=0), name="points_balance_gte_0")
+        ]
+
+    def __str__(self) -> str:
+        return f"points of {self.member_id}: {self.balance}"
+
+
+class PointsGrant(models.Model):
+    """Points earned at once for one reason, with their own expiry. `remaining` is what is left
+    of them: spending takes from the grants that expire first."""
+
+    member = models.ForeignKey(
+        "accounts.Member", on_delete=models.CASCADE, related_name="points_grants"
+    )
+    source = models.CharField(max_length=12, choices=PointsSource.choices)
+    points = models.PositiveIntegerField()
+    remaining = models.PositiveIntegerField()
+    expires_at = models.DateTimeField()
+    reference = models.CharField(max_length=64, blank=True, help_text="An order number, a SKU…")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["expires_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(remaining__lte=models.F("points")),
+                name="points_grant_remaining_lte_points",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["member", "expires_at"], name="points_grant_member_expiry"),
+            models.Index(fields=["expires_at"], name="points_grant_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.points} ({self.source}) until {self.expires_at:%Y-%m-%d}"
+
+
+class PointsEntry(models.Model):
+    """The points ledger: append-only, one row per change of balance, each with the key that
+    makes it happen once (a purchase signalled twice earns once)."""
+
+    class Kind(models.TextChoices):
+        EARN = "earn", "Earned"
+        REDEEM = "redeem", "Used"
+        RETURN = "return", "Given back"
+        CLAWBACK = "clawback", "Taken back"
+        EXPIRE = "expire", "Expired"
+
+    member = models.ForeignKey(
+        "accounts.Member", on_delete=models.CASCADE, related_name="points_entries"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    source = models.CharField(max_length=12, choices=PointsSource.choices, blank=True)
+    points = models.IntegerField(help_text="Positive adds to the balance, negative takes.")
+    balance_after = models.IntegerField()
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    reference = models.CharField(max_length=64, blank=True)
+    grant = models.ForeignKey(
+        PointsGrant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "points entries"
+        indexes = [
+            models.Index(fields=["member", "-created_at"], name="points_entry_member_time"),
+            models.Index(fields=["reference", "kind"], name="points_entry_reference"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.points}"
+
+
+class OrderRefundPoints(models.Model):
+    """A refund of an order whose points were settled (given back, taken back): one row per
+    refund makes a refund signalled twice settle once."""
+
+    order_refund_id = models.BigIntegerField(unique=True)
+    order_number = models.CharField(max_length=12, db_index=True)
+    amount = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"refund {self.order_refund_id} of {self.order_number}"
+
+
+class StorePointsRule(models.Model):
+    """How many points a purchase in this store earns: one point per `spend_per_point` minor
+    units paid (¥100 by default, `POINTS_SPEND_PER_POINT`)."""
+
+    store = models.OneToOneField(
+        "stores.Store", on_delete=models.CASCADE, related_name="points_rule"
+    )
+    spend_per_point = models.PositiveIntegerField(
+        default=100, help_text="Minor units paid for one point (100 = 1 point per ¥100)."
+    )
+    earns_points = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(spend_per_point__gte=1), name="points_rule_spend_gte_1"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store}: 1 point per {self.spend_per_point}"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.db.models import Min, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import Member
 from catalog import selectors as catalog_selectors
-from members.models import Favourite
+from members.models import Favourite, PointsAccount, PointsEntry, PointsGrant
 from omostore.money import Money
 from orders import selectors as order_selectors
 from payments import selectors as payment_selectors
@@ -131,6 +134,20 @@ def member_data_export(*, member: Member) -> dict[str, Any]:
             {"sku": f.product.sku, "name": f.product.name_en, "since": _iso(f.created_at)}
             for f in member.favourites.select_related("product")
         ],
+        "points": {
+            "balance": points_summary(member=member).balance,
+            "entries": [
+                {
+                    "kind": e.kind,
+                    "source": e.source,
+                    "points": e.points,
+                    "balance_after": e.balance_after,
+                    "reference": e.reference,
+                    "created_at": _iso(e.created_at),
+                }
+                for e in points_entries(member=member)
+            ],
+        },
         "reviews": [
             {
                 "product": review.product.sku,
@@ -142,3 +159,32 @@ def member_data_export(*, member: Member) -> dict[str, Any]:
             for review in member.reviews.select_related("product")
         ],
     }
+
+
+@dataclass(frozen=True)
+class PointsSummary:
+    balance: int
+    expiring_soon: int  # points that expire within POINTS_EXPIRING_SOON_DAYS
+    next_expiry: Any  # when the first of them expires (None when nothing is due soon)
+
+
+def points_summary(*, member: Member) -> PointsSummary:
+    """The balance and what of it expires soon (two queries)."""
+    now = timezone.now()
+    account = PointsAccount.objects.filter(member=member).first()
+    soon = PointsGrant.objects.filter(
+        member=member,
+        remaining__gt=0,
+        expires_at__gt=now,
+        expires_at__lte=now + datetime.timedelta(days=settings.POINTS_EXPIRING_SOON_DAYS),
+    ).aggregate(points=Sum("remaining"), first=Min("expires_at"))
+    return PointsSummary(
+        balance=account.balance if account else 0,
+        expiring_soon=soon["points"] or 0,
+        next_expiry=soon["first"],
+    )
+
+
+def points_entries(*, member: Member) -> QuerySet[PointsEntry]:
+    """The member's points ledger, newest first."""
+    return PointsEntry.objects.filter(member=member).order_by("-created_at", "-pk")

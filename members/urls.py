@@ -11,4 +11,5 @@ urlpatterns = [
 urlpatterns += [
     path("wallet/", views.wallet, name="wallet"),
     path("favourites/", views.favourites, name="favourites"),
+    path("points/", views.points, name="points"),
 ]

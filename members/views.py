@@ -145,3 +145,31 @@ def favourites(request):
     return render(
         request, "members/favourites.html", {"rows": rows, "store": store, "stores": stores}
     )
+
+
+POINTS_ENTRIES_PER_PAGE = 30
+
+
+@require_GET
+@never_cache
+@login_required
+def points(request):
+    """`/points/`: balance, points expiring soon, the ledger, and how points are earned."""
+    member = _member_or_404(request)
+    page = Paginator(selectors.points_entries(member=member), POINTS_ENTRIES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "members/points.html",
+        {
+            "summary": selectors.points_summary(member=member),
+            "page": page,
+            "soon_days": settings.POINTS_EXPIRING_SOON_DAYS,
+            "per_review": settings.POINTS_PER_VERIFIED_REVIEW,
+            "per_scan": settings.POINTS_PER_SCAN,
+            "scans_per_day": settings.POINTS_SCANS_PER_DAY,
+            "expiry_months": round(settings.POINTS_EXPIRY_DAYS / 30.4),
+            "spend_per_point": Money(settings.POINTS_SPEND_PER_POINT, settings.DEFAULT_CURRENCY),
+        },
+    )

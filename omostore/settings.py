@@ -257,6 +257,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "omostore.tasks.record_beat_heartbeat", "schedule": 30.0},
     "flush-scan-events": {"task": "catalog.tasks.flush_scan_events", "schedule": 2.0},
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 30.0},
+    "expire-points": {"task": "members.tasks.expire_points", "schedule": 3600.0},
+    "catch-up-purchase-points": {
+        "task": "members.tasks.catch_up_purchase_points",
+        "schedule": 600.0,
+    },
 }
 
 # --- Internationalisation ------------------------------------------------------------------------
@@ -445,3 +450,11 @@ else:
         "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
     )
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for a day
+
+# --- Points (members) -----------------------------------------------------------------------------
+POINTS_EXPIRY_DAYS = env.int("POINTS_EXPIRY_DAYS", default=365)  # each grant lasts 12 months
+POINTS_SPEND_PER_POINT = env.int("POINTS_SPEND_PER_POINT", default=100)  # unless the store says
+POINTS_PER_VERIFIED_REVIEW = env.int("POINTS_PER_VERIFIED_REVIEW", default=20)
+POINTS_PER_SCAN = env.int("POINTS_PER_SCAN", default=1)  # first scan of a product per day/store
+POINTS_SCANS_PER_DAY = env.int("POINTS_SCANS_PER_DAY", default=10)  # scan grants per member/day
+POINTS_EXPIRING_SOON_DAYS = env.int("POINTS_EXPIRING_SOON_DAYS", default=30)

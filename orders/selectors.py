@@ -192,3 +192,8 @@ def staff_order(*, number: str, store_ids: list[int] | None) -> Order | None:
     if store_ids is not None:
         orders = orders.filter(store_id__in=store_ids)
     return orders.first()
+
+
+def orders_paid_since(*, since) -> QuerySet[Order]:
+    """Orders paid at or after `since`, any channel, oldest first (members' catch-up of points)."""
+    return Order.objects.filter(paid_at__gte=since).order_by("paid_at", "pk")

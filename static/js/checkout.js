@@ -183,6 +183,9 @@
       channel: selected("channel"),
       payment_method: selected("payment_method"),
     };
+    const points = Number((document.getElementById("use-points") || {}).value || 0);
+    if (points > 0) body.points = points; // checkout_points.js keeps it within the balance
+
     if (body.channel === "delivery") {
       body.delivery = {
         address: addressInput.value.trim(),

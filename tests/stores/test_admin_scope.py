@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from catalog.models import Product, ScanEvent
+from members.models import StorePointsRule
 from orders.models import Cart, CartLine, Order, OrderEvent, OrderLine, OrderRefund
 from payments.models import PaymentMethod
 from stores.models import StaffRole, Store
@@ -58,6 +59,7 @@ OWNERSHIP = {
     "orders.order": lambda order: {order.store_id},
     "orders.cart": lambda cart: {cart.store_id},
     "orders.orderrefund": lambda refund: {refund.order.store_id},
+    "members.storepointsrule": lambda rule: {rule.store_id},
     "payments.payment": SUPERUSER_ONLY,
     "payments.refund": SUPERUSER_ONLY,
     "payments.walletaccount": SUPERUSER_ONLY,
@@ -133,6 +135,7 @@ def _store_world(store: Store, *, marker: str) -> dict:
     CartLine.objects.create(cart=cart, offer=offer, quantity=1)
     factories.make_wallet(member=shopper, balance=1000)
     factories.make_payment(member=shopper, reference=order.number)
+    StorePointsRule.objects.create(store=store, spend_per_point=100)
     return {"product": product, "offer": offer, "picker": picker, "shopper": shopper}
 
 

@@ -1,4 +1,4 @@
-"""Writes of members: closing an account (every app's part), favourites, points, notifications."""
+"""Closing an account (every app's part) and favourites."""
 
 from __future__ import annotations
 
