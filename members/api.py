@@ -11,7 +11,8 @@ from rest_framework.views import APIView
 
 from accounts.models import Member
 from accounts.selectors import member_for
-from members import selectors, services
+from members import push, selectors, services
+from members.models import NotificationKind
 from omostore.errors import NotFound
 from omostore.ratelimit import enforce_rate_limit
 from omostore.serializers import MoneySerializer
@@ -143,3 +144,136 @@ class PointsApi(APIView):
                 }
             ).data
         )
+
+
+# --- Notifications --------------------------------------------------------------------------------
+
+
+class PushKeyApi(APIView):
+    """The VAPID public key browsers subscribe with (applicationServerKey); empty when this
+    server sends no push."""
+
+    permission_classes = [IsAuthenticated]
+
+    class OutputSerializer(serializers.Serializer):
+        public_key = serializers.CharField()
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request):
+        return Response({"public_key": push.vapid_public_key()})
+
+
+class PushSubscriptionApi(APIView):
+    """POST keeps this browser's subscription (PushSubscription.toJSON()); DELETE forgets it."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        class KeysSerializer(serializers.Serializer):
+            p256dh = serializers.RegexField(r"^[A-Za-z0-9_-]{80,100}={0,2}$")
+            auth = serializers.RegexField(r"^[A-Za-z0-9_-]{16,30}={0,2}$")
+
+        endpoint = serializers.URLField(max_length=500)
+        keys = KeysSerializer()
+
+    class DeleteSerializer(serializers.Serializer):
+        endpoint = serializers.URLField(max_length=500)
+
+    class OutputSerializer(serializers.Serializer):
+        endpoint = serializers.CharField()
+        created_at = serializers.DateTimeField()
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer})
+    def post(self, request):
+        member = _member(request)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        enforce_rate_limit(
+            key=f"push-subscribe:{member.pk}", limit=20, window_seconds=3600, action=_("changes")
+        )
+        subscription = services.subscribe_push(
+            member=member,
+            endpoint=data.validated_data["endpoint"],
+            p256dh=data.validated_data["keys"]["p256dh"],
+            auth=data.validated_data["keys"]["auth"],
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+        return Response(self.OutputSerializer(subscription).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DeleteSerializer, responses={204: None})
+    def delete(self, request):
+        member = _member(request)
+        data = self.DeleteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.unsubscribe_push(member=member, endpoint=data.validated_data["endpoint"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InboxApi(APIView):
+    """The member's last 50 messages, newest first, and how many are unread."""
+
+    permission_classes = [IsAuthenticated]
+
+    class OutputSerializer(serializers.Serializer):
+        class MessageSerializer(serializers.Serializer):
+            id = serializers.IntegerField()
+            kind = serializers.CharField()
+            title = serializers.CharField()
+            body = serializers.CharField()
+            url = serializers.CharField()
+            created_at = serializers.DateTimeField()
+            read_at = serializers.DateTimeField(allow_null=True)
+
+        unread = serializers.IntegerField()
+        messages = MessageSerializer(many=True)
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request):
+        member = _member(request)
+        messages = list(selectors.inbox(member=member)[:50])
+        unread = selectors.unread_count(member=member)
+        return Response(self.OutputSerializer({"unread": unread, "messages": messages}).data)
+
+
+class InboxReadApi(APIView):
+    """Mark one message read (`{"id": n}`) or all of them (`{}`)."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        id = serializers.IntegerField(required=False, min_value=1)
+
+    class OutputSerializer(serializers.Serializer):
+        marked = serializers.IntegerField()
+
+    @extend_schema(request=InputSerializer, responses=OutputSerializer)
+    def post(self, request):
+        member = _member(request)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        marked = services.mark_read(member=member, message_id=data.validated_data.get("id"))
+        return Response({"marked": marked})
+
+
+class NotificationPreferencesApi(APIView):
+    """Which kinds come as a push (the inbox gets every kind)."""
+
+    permission_classes = [IsAuthenticated]
+
+    class PreferencesSerializer(serializers.Serializer):
+        push = serializers.ListField(
+            child=serializers.ChoiceField(choices=NotificationKind.choices)
+        )
+
+    @extend_schema(responses=PreferencesSerializer)
+    def get(self, request):
+        member = _member(request)
+        return Response({"push": selectors.push_kinds(member=member)})
+
+    @extend_schema(request=PreferencesSerializer, responses=PreferencesSerializer)
+    def put(self, request):
+        member = _member(request)
+        data = self.PreferencesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.set_push_preferences(member=member, push_kinds=set(data.validated_data["push"]))
+        return Response({"push": selectors.push_kinds(member=member)})

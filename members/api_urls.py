@@ -9,4 +9,13 @@ urlpatterns = [
     path("favourites/state/", api.FavouriteStateApi.as_view(), name="api-favourites-state"),
     path("favourites/<str:sku>/", api.FavouriteApi.as_view(), name="api-favourite"),
     path("points/", api.PointsApi.as_view(), name="api-points"),
+    path("push/key/", api.PushKeyApi.as_view(), name="api-push-key"),
+    path("push/subscriptions/", api.PushSubscriptionApi.as_view(), name="api-push-subscriptions"),
+    path("inbox/", api.InboxApi.as_view(), name="api-inbox"),
+    path("inbox/read/", api.InboxReadApi.as_view(), name="api-inbox-read"),
+    path(
+        "notifications/preferences/",
+        api.NotificationPreferencesApi.as_view(),
+        name="api-notification-preferences",
+    ),
 ]

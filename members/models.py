@@ -159,3 +159,69 @@ class StorePointsRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store}: 1 point per {self.spend_per_point}"
+
+
+class NotificationKind(models.TextChoices):
+    PICKING_STARTED = "picking_started", "Your order is being picked"
+    SUBSTITUTION_NEEDED = "substitution_needed", "A substitution needs your answer"
+    OUT_FOR_DELIVERY = "out_for_delivery", "Your order is on its way"
+    DELIVERED = "delivered", "Your order was delivered"
+    READY_FOR_PICKUP = "ready_for_pickup", "Your order is ready for pickup"
+    FAVOURITE_MARKED_DOWN = "favourite_marked_down", "A favourite is reduced"
+    FAVOURITE_BACK_IN_STOCK = "favourite_back_in_stock", "A favourite is back in stock"
+    POINTS_EXPIRING = "points_expiring", "Points expire soon"
+
+
+class InboxMessage(models.Model):
+    """A message in the member's in-app inbox (always written, whatever the push settings)."""
+
+    member = models.ForeignKey("accounts.Member", on_delete=models.CASCADE, related_name="inbox")
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    title = models.CharField(max_length=120)
+    body = models.CharField(max_length=300, blank=True)
+    url = models.CharField(max_length=200, blank=True, help_text="A path on this site.")
+    dedupe_key = models.CharField(max_length=160, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["member", "-created_at"], name="inbox_member_time")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PushSubscription(models.Model):
+    """A browser's Web Push subscription (its push service endpoint and encryption keys)."""
+
+    member = models.ForeignKey(
+        "accounts.Member", on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=500, unique=True)
+    p256dh = models.CharField(max_length=120)
+    auth = models.CharField(max_length=40)
+    user_agent = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"push of {self.member_id}"
+
+
+class NotificationPreference(models.Model):
+    """Whether the member wants this kind as a push (the inbox always gets it). No row: yes."""
+
+    member = models.ForeignKey(
+        "accounts.Member", on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    push = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "kind"], name="notification_pref_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.kind}: {'push' if self.push else 'inbox only'}"

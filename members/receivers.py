@@ -11,12 +11,16 @@ import datetime
 import logging
 
 from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from catalog import signals as catalog_signals
 from members import services
+from members.models import Favourite
 from members.services.facts import order_facts
+from omostore.money import Money
 from orders import signals as order_signals
+from stores import selectors as store_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -77,3 +81,87 @@ def earn_for_scans(sender, events, **kwargs) -> None:
             product_id=event["product_id"],
             scanned_at=scanned_at,
         )
+
+
+# --- Notifications -------------------------------------------------------------------------------
+
+
+@receiver(order_signals.order_status_changed, dispatch_uid="members.notify.order_status")
+def notify_order_status(sender, order, to_status: str, event_id=None, **kwargs) -> None:
+    services.notify_order_status(
+        member_id=order.member_id,
+        order_number=order.number,
+        to_status=to_status,
+        event_id=event_id,
+    )
+
+
+# A substitution that needs the member's answer: pick-and-pack (fulfillment) will announce it.
+# When its signal exists, connect it here, e.g.
+#   @receiver(fulfillment_signals.substitution_offered, dispatch_uid="members.notify.substitution")
+#   def notify_substitution(sender, order, line_id, **kwargs):
+#       services.notify_substitution_needed(
+#           member_id=order.member_id, order_number=order.number, line_id=line_id
+#       )
+
+
+def _favourite_product_name(product_id: int) -> str | None:
+    favourite = Favourite.objects.filter(product_id=product_id).select_related("product").first()
+    return favourite.product.name_en if favourite else None
+
+
+@receiver(catalog_signals.offer_price_changed, dispatch_uid="members.notify.price_changed")
+def notify_marked_down(
+    sender,
+    offer_id: int,
+    store_id: int,
+    product_id: int,
+    old_price: int,
+    new_price: int,
+    markdown_price=None,
+    markdown_starts_at=None,
+    markdown_ends_at=None,
+    **kwargs,
+) -> None:
+    """A favourite's price at the member's home store went down (a markdown now on, or a lower
+    regular price)."""
+    name = _favourite_product_name(product_id)
+    if name is None:
+        return
+    now = timezone.now()
+    marked_down = markdown_price is not None and (
+        (markdown_starts_at is None or _at(markdown_starts_at) <= now)
+        and (markdown_ends_at is None or now < _at(markdown_ends_at))
+    )
+    price = markdown_price if marked_down else new_price
+    if old_price is None or price >= old_price:
+        return
+    store = store_selectors.active_stores().filter(pk=store_id).first()
+    if store is None:
+        return
+    services.notify_favourite_marked_down(
+        offer_id=offer_id,
+        store_id=store_id,
+        product_id=product_id,
+        product_name=name,
+        price=str(Money(price, store.currency)),
+        day=timezone.localdate(now).isoformat(),
+    )
+
+
+def _at(value):
+    return parse_datetime(value) if isinstance(value, str) else value
+
+
+@receiver(catalog_signals.offer_back_in_stock, dispatch_uid="members.notify.back_in_stock")
+def notify_back_in_stock(sender, offer_id: int, store_id: int, product_id: int, **kwargs) -> None:
+    name = _favourite_product_name(product_id)
+    if name is None:
+        return
+    services.notify_favourite_back_in_stock(
+        offer_id=offer_id,
+        store_id=store_id,
+        product_id=product_id,
+        product_name=name,
+        day=timezone.localdate().isoformat(),
+    )

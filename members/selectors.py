@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from accounts.models import Member
 from catalog import selectors as catalog_selectors
-from members.models import Favourite, PointsAccount, PointsEntry, PointsGrant
+from members.models import (
+    Favourite,
+    InboxMessage,
+    NotificationKind,
+    NotificationPreference,
+    PointsAccount,
+    PointsEntry,
+    PointsGrant,
+)
 from omostore.money import Money
 from orders import selectors as order_selectors
 from payments import selectors as payment_selectors
@@ -148,6 +156,14 @@ def member_data_export(*, member: Member) -> dict[str, Any]:
                 for e in points_entries(member=member)
             ],
         },
+        "inbox": [
+            {"kind": m.kind, "title": m.title, "body": m.body, "created_at": _iso(m.created_at)}
+            for m in inbox(member=member)
+        ],
+        "push_subscriptions": [
+            {"endpoint": p.endpoint, "created_at": _iso(p.created_at)}
+            for p in member.push_subscriptions.all()
+        ],
         "reviews": [
             {
                 "product": review.product.sku,
@@ -188,3 +204,21 @@ def points_summary(*, member: Member) -> PointsSummary:
 def points_entries(*, member: Member) -> QuerySet[PointsEntry]:
     """The member's points ledger, newest first."""
     return PointsEntry.objects.filter(member=member).order_by("-created_at", "-pk")
+
+
+def inbox(*, member: Member) -> QuerySet[InboxMessage]:
+    return InboxMessage.objects.filter(member=member).order_by("-created_at", "-pk")
+
+
+def unread_count(*, member: Member) -> int:
+    return InboxMessage.objects.filter(member=member, read_at__isnull=True).count()
+
+
+def push_kinds(*, member: Member) -> list[str]:
+    """The kinds the member gets as a push (every kind unless turned off)."""
+    off = set(
+        NotificationPreference.objects.filter(member=member, push=False).values_list(
+            "kind", flat=True
+        )
+    )
+    return [kind for kind in NotificationKind.values if kind not in off]

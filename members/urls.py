@@ -12,4 +12,6 @@ urlpatterns += [
     path("wallet/", views.wallet, name="wallet"),
     path("favourites/", views.favourites, name="favourites"),
     path("points/", views.points, name="points"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("account/notifications/", views.notification_settings, name="notification-settings"),
 ]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -18,6 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.forms import CloseAccountForm
 from accounts.selectors import member_for
 from members import selectors, services
+from members.models import NotificationKind
+from members.notifications import RULES
 from omostore.money import Money
 from payments import selectors as payment_selectors
 from payments import services as payment_services
@@ -171,5 +174,47 @@ def points(request):
             "scans_per_day": settings.POINTS_SCANS_PER_DAY,
             "expiry_months": round(settings.POINTS_EXPIRY_DAYS / 30.4),
             "spend_per_point": Money(settings.POINTS_SPEND_PER_POINT, settings.DEFAULT_CURRENCY),
+        },
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def inbox(request):
+    """`/inbox/`: every message, newest first; opening the page marks them read (POST marks all
+    read without a script)."""
+    member = _member_or_404(request)
+    page = Paginator(selectors.inbox(member=member), 30).get_page(request.GET.get("page"))
+    unread_ids = {m.pk for m in page if m.read_at is None}
+    services.mark_read(member=member)
+    if request.method == "POST":
+        return redirect("inbox")
+    return render(request, "members/inbox.html", {"page": page, "unread_ids": unread_ids})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request):
+    """`/account/notifications/`: which kinds come as a push on this device's subscriptions,
+    and the button that turns push on for this browser (static/js/push.js)."""
+    member = _member_or_404(request)
+    if request.method == "POST":
+        wanted = set(request.POST.getlist("push")) & set(NotificationKind.values)
+        services.set_push_preferences(member=member, push_kinds=wanted)
+        messages.success(request, _("Saved."))
+        return redirect("notification-settings")
+    push_kinds = set(selectors.push_kinds(member=member))
+    return render(
+        request,
+        "members/notification_settings.html",
+        {
+            "kinds": [
+                {"value": kind, "label": RULES[kind].label, "push": kind in push_kinds}
+                for kind in NotificationKind.values
+            ],
+            "devices": member.push_subscriptions.count(),
+            "push_enabled": bool(settings.VAPID_PRIVATE_KEY),
         },
     )

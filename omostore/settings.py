@@ -262,6 +262,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "members.tasks.catch_up_purchase_points",
         "schedule": 600.0,
     },
+    "remind-points-expiring": {
+        "task": "members.tasks.remind_points_expiring",
+        "schedule": 86400.0,
+    },
 }
 
 # --- Internationalisation ------------------------------------------------------------------------
@@ -458,3 +462,41 @@ POINTS_PER_VERIFIED_REVIEW = env.int("POINTS_PER_VERIFIED_REVIEW", default=20)
 POINTS_PER_SCAN = env.int("POINTS_PER_SCAN", default=1)  # first scan of a product per day/store
 POINTS_SCANS_PER_DAY = env.int("POINTS_SCANS_PER_DAY", default=10)  # scan grants per member/day
 POINTS_EXPIRING_SOON_DAYS = env.int("POINTS_EXPIRING_SOON_DAYS", default=30)
+
+# --- Web Push (members) ---------------------------------------------------------------------------
+# VAPID: the server's P-256 key that push services check. Production sets VAPID_PRIVATE_KEY (the
+# raw 32-byte key, base64url, as `vapid --gen` or members' `vapid_key` prints it; without it no
+# push is sent, the inbox still works); development generates one into var/ once.
+
+
+def _development_vapid_key() -> str:
+    key_file = VAR_DIR / "vapid_private_key"
+    if not key_file.exists():
+        import base64
+
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        raw = key.private_numbers().private_value.to_bytes(32, "big")
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(base64.urlsafe_b64encode(raw).decode().rstrip("="))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="") or (
+    "" if PRODUCTION else _development_vapid_key()
+)
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:push@omostore.local")
+# Push service hosts a subscription may point at (anything else is refused: no request to a
+# host a browser did not give us). Suffix match on the endpoint's host name.
+WEB_PUSH_HOSTS = env.list(
+    "WEB_PUSH_HOSTS",
+    default=[
+        "fcm.googleapis.com",
+        "updates.push.services.mozilla.com",
+        "push.apple.com",
+        "notify.windows.com",
+    ],
+)
+WEB_PUSH_TIMEOUT = env.float("WEB_PUSH_TIMEOUT", default=10.0)

@@ -2,6 +2,7 @@
 
 - `account`: closing an account (every app's part), favourites
 - `points`: the points ledger: earn, redeem, give back, take back, expire
+- `notifications`: the inbox, Web Push subscriptions and preferences, and what each event says
 """
 
 from members.services.account import (
@@ -9,6 +10,22 @@ from members.services.account import (
     add_favourite,
     close_account,
     remove_favourite,
+)
+from members.services.notifications import (
+    InvalidSubscription,
+    SubscriptionTaken,
+    mark_read,
+    notify,
+    notify_favourite_back_in_stock,
+    notify_favourite_marked_down,
+    notify_order_status,
+    notify_substitution_needed,
+    push_wanted,
+    remind_points_expiring,
+    send_push_for_message,
+    set_push_preferences,
+    subscribe_push,
+    unsubscribe_push,
 )
 from members.services.points import (
     InsufficientPoints,
@@ -26,8 +43,10 @@ from members.services.points import (
 
 __all__ = [
     "InsufficientPoints",
+    "InvalidSubscription",
     "OrderFacts",
     "ProductNotFound",
+    "SubscriptionTaken",
     "add_favourite",
     "catch_up_purchase_points",
     "close_account",
@@ -36,8 +55,20 @@ __all__ = [
     "grant_purchase_points",
     "grant_review_points",
     "grant_scan_points",
+    "mark_read",
+    "notify",
+    "notify_favourite_back_in_stock",
+    "notify_favourite_marked_down",
+    "notify_order_status",
+    "notify_substitution_needed",
+    "push_wanted",
     "redeem_points",
+    "remind_points_expiring",
     "remove_favourite",
     "return_points_of_unpaid_order",
+    "send_push_for_message",
+    "set_push_preferences",
     "settle_refund_points",
+    "subscribe_push",
+    "unsubscribe_push",
 ]

@@ -8,7 +8,15 @@ from django.utils.translation import gettext as _
 from accounts import services as account_services
 from accounts.models import Member
 from catalog import selectors as catalog_selectors
-from members.models import Favourite
+from members.models import (
+    Favourite,
+    InboxMessage,
+    NotificationPreference,
+    PointsAccount,
+    PointsEntry,
+    PointsGrant,
+    PushSubscription,
+)
 from omostore.errors import NotFound
 from orders.services.privacy import anonymise_member_orders
 
@@ -20,6 +28,12 @@ def close_account(*, member: Member) -> None:
     and reviews stay (the books; what others read), with no name, email or delivery address left
     on them or on the account."""
     Favourite.objects.filter(member=member).delete()
+    InboxMessage.objects.filter(member=member).delete()
+    PushSubscription.objects.filter(member=member).delete()
+    NotificationPreference.objects.filter(member=member).delete()
+    PointsGrant.objects.filter(member=member).delete()
+    PointsEntry.objects.filter(member=member).delete()
+    PointsAccount.objects.filter(member=member).delete()
     anonymise_member_orders(member=member)
     account_services.anonymise_user(user=member.user)
 
