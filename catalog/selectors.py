@@ -8,8 +8,17 @@ from functools import cached_property
 
 from django.core.cache import cache
 from django.db.models import Avg, Count, Q, QuerySet
+from django.utils import timezone
 
-from catalog.models import Product, Recipe, RecipeIngredient, Review, ShelfLabel, StoreOffer
+from catalog.models import (
+    Category,
+    Product,
+    Recipe,
+    RecipeIngredient,
+    Review,
+    ShelfLabel,
+    StoreOffer,
+)
 from stores.models import Store
 
 REVIEWS_PER_PAGE = 5
@@ -120,8 +129,10 @@ def search_offers(
     query: str = "",
     category: str = "",
     zone: str = "",
+    deals: bool = False,
 ) -> QuerySet[StoreOffer]:
-    """A store's active offers matching a name (English or Japanese), SKU or barcode."""
+    """A store's active offers matching a name (English or Japanese), SKU or barcode; `deals`:
+    only those whose markdown is on now."""
     offers = StoreOffer.objects.filter(store=store, is_active=True).select_related(
         "product__category", "store"
     )
@@ -140,7 +151,18 @@ def search_offers(
         offers = offers.filter(product__category__slug=category)
     if zone:
         offers = offers.filter(product__zone=zone)
+    if deals:
+        now = timezone.now()
+        offers = offers.filter(
+            Q(markdown_price__isnull=False)
+            & (Q(markdown_starts_at__isnull=True) | Q(markdown_starts_at__lte=now))
+            & (Q(markdown_ends_at__isnull=True) | Q(markdown_ends_at__gt=now))
+        )
     return offers.order_by("product__name_en", "pk")
+
+
+def categories() -> QuerySet[Category]:
+    return Category.objects.order_by("name_en")
 
 
 def rating_averages(*, product_ids: list[int]) -> dict[int, tuple[float, int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,6 +13,7 @@ from accounts.models import Member
 from accounts.selectors import member_for
 from members import push, selectors, services
 from members.models import NotificationKind
+from omostore.client_ip import client_ip
 from omostore.errors import NotFound
 from omostore.ratelimit import enforce_rate_limit
 from omostore.serializers import MoneySerializer
@@ -277,3 +278,56 @@ class NotificationPreferencesApi(APIView):
         data.is_valid(raise_exception=True)
         services.set_push_preferences(member=member, push_kinds=set(data.validated_data["push"]))
         return Response({"push": selectors.push_kinds(member=member)})
+
+
+class NearbyApi(APIView):
+    """The store nearest to where the phone is (`?latitude=&longitude=`, sent by the open page:
+    browsers cannot watch a location in the background), and for a member their favourites on
+    offer there (reduced and in stock). The point is used for this answer and not kept."""
+
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        latitude = serializers.FloatField(min_value=-90, max_value=90)
+        longitude = serializers.FloatField(min_value=-180, max_value=180)
+
+    class OutputSerializer(serializers.Serializer):
+        class StoreSerializer(serializers.Serializer):
+            code = serializers.CharField()
+            name = serializers.CharField()
+            name_ja = serializers.CharField()
+            address = serializers.CharField()
+            distance_m = serializers.IntegerField()
+
+        class DealSerializer(serializers.Serializer):
+            sku = serializers.CharField(source="favourite.product.sku")
+            name_en = serializers.CharField(source="favourite.product.name_en")
+            name_ja = serializers.CharField(source="favourite.product.name_ja")
+            price = MoneySerializer()
+            regular_price = MoneySerializer()
+            stock_state = serializers.CharField()
+
+        store = StoreSerializer(allow_null=True)
+        favourites_on_offer = DealSerializer(many=True)
+        favourites_in_stock = serializers.IntegerField()
+
+    @extend_schema(parameters=[InputSerializer], responses=OutputSerializer)
+    def get(self, request):
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        enforce_rate_limit(
+            key=f"nearby:{client_ip(request)}", limit=60, window_seconds=60, action=_("look-ups")
+        )
+        store = selectors.nearest_store(**data.validated_data)
+        member = member_for(user=request.user)
+        deals, in_stock = [], 0
+        if store is not None and member is not None:
+            rows = selectors.member_favourites(member=member, store=store)
+            available = [r for r in rows if r.stock_state in ("in_stock", "low")]
+            deals = [r for r in available if r.regular_price is not None]
+            in_stock = len(available)
+        return Response(
+            self.OutputSerializer(
+                {"store": store, "favourites_on_offer": deals, "favourites_in_stock": in_stock}
+            ).data
+        )

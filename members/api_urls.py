@@ -12,6 +12,7 @@ urlpatterns = [
     path("push/key/", api.PushKeyApi.as_view(), name="api-push-key"),
     path("push/subscriptions/", api.PushSubscriptionApi.as_view(), name="api-push-subscriptions"),
     path("inbox/", api.InboxApi.as_view(), name="api-inbox"),
+    path("nearby/", api.NearbyApi.as_view(), name="api-nearby"),
     path("inbox/read/", api.InboxReadApi.as_view(), name="api-inbox-read"),
     path(
         "notifications/preferences/",

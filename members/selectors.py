@@ -222,3 +222,18 @@ def push_kinds(*, member: Member) -> list[str]:
         )
     )
     return [kind for kind in NotificationKind.values if kind not in off]
+
+
+def nearest_store(*, latitude: float, longitude: float):
+    """The active store closest to the point, with `distance_m` set on it (None if no store)."""
+    from omostore.geo import distance_m
+    from stores import selectors as store_selectors
+
+    best = None
+    for store in store_selectors.active_stores():
+        store.distance_m = round(
+            distance_m(latitude, longitude, float(store.latitude), float(store.longitude))
+        )
+        if best is None or store.distance_m < best.distance_m:
+            best = store
+    return best

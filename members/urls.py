@@ -13,5 +13,6 @@ urlpatterns += [
     path("favourites/", views.favourites, name="favourites"),
     path("points/", views.points, name="points"),
     path("inbox/", views.inbox, name="inbox"),
+    path("nearby/", views.nearby, name="nearby"),
     path("account/notifications/", views.notification_settings, name="notification-settings"),
 ]

@@ -218,3 +218,10 @@ def notification_settings(request):
             "push_enabled": bool(settings.VAPID_PRIVATE_KEY),
         },
     )
+
+
+@require_GET
+def nearby(request):
+    """`/nearby/`: while this page is open and the phone shares its location, the nearest store
+    and the member's favourites on offer there (static/js/nearby.js)."""
+    return render(request, "members/nearby.html", {"is_member": member_for(user=request.user)})

@@ -1,0 +1,51 @@
+"""The shopper's app, finished (issue 10 point 8): the home page links to stores, categories and
+deals; search shows struck-through regular prices and per-100 g prices; a favicon."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_links_to_deals_categories_and_near_me(client):
+    store = factories.make_store(name_ja="テスト店")
+    category = factories.make_category(name_en="Fish", name_ja="鮮魚")
+    html = client.get("/").content.decode()
+    assert f"store={store.code}&amp;deals=1" in html
+    assert f"category={category.slug}" in html
+    assert 'id="home-nearby"' in html
+    assert 'rel="icon"' in html
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "テスト店" in html and "鮮魚" in html
+
+
+def test_search_deals_show_the_regular_price_struck_through(client):
+    store = factories.make_store()
+    reduced = factories.make_offer(
+        store=store,
+        product=factories.make_product(name_en="Reduced tuna", sold_by="weight"),
+        price=500,
+        markdown_price=350,
+        markdown_starts_at=timezone.now() - datetime.timedelta(minutes=1),
+        stock_on_hand=5000,
+    )
+    factories.make_offer(store=store, product=factories.make_product(name_en="Plain tuna"))
+    factories.make_offer(
+        store=store,
+        product=factories.make_product(name_en="Later tuna"),
+        price=500,
+        markdown_price=100,
+        markdown_starts_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+    html = client.get(f"/search/?store={store.code}&deals=1").content.decode()
+    assert "Reduced tuna" in html
+    assert "Plain tuna" not in html and "Later tuna" not in html
+    assert '<s class="was" data-role="regular-price">¥500</s>' in html
+    assert '¥350 <small class="unit">/ 100 g</small>' in html
+    assert reduced.product.sku in html
+    html = client.get(f"/search/?store={store.code}&q=tuna").content.decode()
+    assert html.count('data-role="regular-price"') == 1
