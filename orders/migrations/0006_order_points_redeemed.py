@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0004_order_events_from_history"),
+        ("orders", "0005_line_allocations"),
     ]
 
     operations = [
