@@ -500,3 +500,6 @@ WEB_PUSH_HOSTS = env.list(
     ],
 )
 WEB_PUSH_TIMEOUT = env.float("WEB_PUSH_TIMEOUT", default=10.0)
+# The Celery queue of push tasks: Celery's default queue, which every worker consumes, unless a
+# deployment gives pushes workers of their own.
+WEB_PUSH_QUEUE = env.str("WEB_PUSH_QUEUE", default="celery")

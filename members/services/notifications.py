@@ -76,7 +76,9 @@ def notify(
     ):
         from members.tasks import send_push
 
-        send_push.delay_on_commit(message.pk)
+        transaction.on_commit(
+            lambda: send_push.apply_async((message.pk,), queue=settings.WEB_PUSH_QUEUE)
+        )
     return message
 
 
