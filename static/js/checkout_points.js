@@ -20,6 +20,20 @@
     points = Math.max(0, Math.min(points, most));
     if (String(points) !== input.value) input.value = String(points);
     if (payButton) payButton.textContent = box.dataset.msgPay.replace("%(total)s", format.format(total - points));
+    walletCovers(total - points);
+  }
+
+  // The wallet is offered once it covers what is left to pay (never chosen for the shopper).
+  const wallet = document.getElementById("pay-wallet");
+  const walletBalance = document.getElementById("wallet-balance");
+  const short = document.getElementById("wallet-short");
+  function walletCovers(due) {
+    if (!wallet || !walletBalance || !short) return;
+    const enough = Number(walletBalance.dataset.amount) >= due;
+    wallet.disabled = !enough;
+    if (!enough && wallet.checked) wallet.checked = false;
+    short.hidden = enough;
+    wallet.closest(".choice").classList.toggle("short", !enough);
   }
 
   window.OmoShop.api("GET", box.dataset.api).then((result) => {
@@ -37,4 +51,5 @@
     input.value = String(most);
     update();
   });
+  walletCovers(total);
 })();

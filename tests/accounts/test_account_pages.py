@@ -155,3 +155,25 @@ def test_addresses_with_a_map_point(client):
     assert b"1-2-3 Nihonbashi" in page.content
     client.post(reverse("account-address-delete", args=[address.pk]))
     assert not DeliveryAddress.objects.exists()
+
+
+def test_fifty_wrong_passwords_pause_that_address_only_and_never_fail(client):
+    member = make_member(email="target@example.com")
+    codes = [
+        client.post(
+            reverse("login"),
+            {"username": "target@example.com", "password": f"wrong-{n}"},
+            REMOTE_ADDR="198.51.100.50",
+        ).status_code
+        for n in range(50)
+    ]
+    assert set(codes) <= {200, 429}
+    assert codes[:4] == [200] * 4 and set(codes[4:]) == {429}  # the 5th failure locks
+    # the owner, elsewhere, logs in
+    response = client.post(
+        reverse("login"),
+        {"username": "target@example.com", "password": PASSWORD},
+        REMOTE_ADDR="203.0.113.5",
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(member.user_id)
