@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -41,6 +43,9 @@ urlpatterns = [
     ),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+if settings.DEBUG:  # product photos in development; production serves MEDIA_URL from its storage
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler400 = "omostore.views.bad_request"
 handler403 = "omostore.views.permission_denied"

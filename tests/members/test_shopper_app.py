@@ -49,3 +49,15 @@ def test_search_deals_show_the_regular_price_struck_through(client):
     assert reduced.product.sku in html
     html = client.get(f"/search/?store={store.code}&q=tuna").content.decode()
     assert html.count('data-role="regular-price"') == 1
+
+
+def test_a_product_without_a_photo_shows_its_category_placeholder(client):
+    category = factories.make_category(name_en="Tofu & Natto")
+    label = factories.make_label(
+        offer=factories.make_offer(
+            store=factories.make_store(), product=factories.make_product(category=category)
+        )
+    )
+    html = client.get(f"/s/{label.code}", follow=True).content.decode()
+    assert 'class="product-photo placeholder zone-' in html
+    assert "Tofu &amp; Natto" in html
