@@ -41,7 +41,10 @@ def redeem_at_checkout(
 
 @receiver(order_signals.order_paid, dispatch_uid="members.points.order_paid")
 def earn_for_purchase(sender, order, **kwargs) -> None:
-    """Any channel (app, register, …): the receiver does not look at it."""
+    """Any channel (app, register, …): the receiver does not look at it. A sale with no member
+    (a register sale without the member QR) earns nothing."""
+    if order.member_id is None:
+        return
     services.grant_purchase_points(order=order_facts(order))
 
 
@@ -49,6 +52,8 @@ def earn_for_purchase(sender, order, **kwargs) -> None:
 def settle_refund(
     sender, order, order_refund_id: int, amount: int, fully_refunded: bool = False, **kwargs
 ) -> None:
+    if order.member_id is None:
+        return
     services.settle_refund_points(
         order=order_facts(order),
         order_refund_id=order_refund_id,
@@ -59,7 +64,7 @@ def settle_refund(
 
 @receiver(order_signals.order_cancelled, dispatch_uid="members.points.order_cancelled")
 def give_back_on_unpaid_cancel(sender, order, **kwargs) -> None:
-    if order.paid_at is None:  # a paid order gives its points back through its refunds
+    if order.member_id is not None and order.paid_at is None:  # paid: through its refunds
         services.return_points_of_unpaid_order(order=order_facts(order))
 
 
@@ -88,6 +93,8 @@ def earn_for_scans(sender, events, **kwargs) -> None:
 
 @receiver(order_signals.order_status_changed, dispatch_uid="members.notify.order_status")
 def notify_order_status(sender, order, to_status: str, event_id=None, **kwargs) -> None:
+    if order.member_id is None:
+        return
     services.notify_order_status(
         member_id=order.member_id,
         order_number=order.number,

@@ -365,6 +365,8 @@ def catch_up_purchase_points(*, days: int = 2) -> int:
     )
     granted = 0
     for order in orders:
+        if order.member_id is None:
+            continue
         if order.number not in done and grant_purchase_points(order=order_facts(order)):
             granted += 1
     return granted
