@@ -61,3 +61,25 @@ def test_a_product_without_a_photo_shows_its_category_placeholder(client):
     html = client.get(f"/s/{label.code}", follow=True).content.decode()
     assert 'class="product-photo placeholder zone-' in html
     assert "Tofu &amp; Natto" in html
+
+
+def test_an_uploaded_photo_is_shrunk_to_a_phone_sized_jpeg(settings, tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from catalog.services.photos import shrink_product_photo
+
+    settings.MEDIA_ROOT = tmp_path
+    picture = io.BytesIO()
+    Image.new("RGBA", (4000, 3000), (200, 30, 30, 128)).save(picture, "PNG")
+    product = factories.make_product()
+    product.image = SimpleUploadedFile("camera-roll.png", picture.getvalue(), "image/png")
+    shrink_product_photo(product=product)
+    product.save()
+    product.refresh_from_db()
+    assert product.image.name.endswith(".jpg")
+    with Image.open(product.image.path) as stored:
+        assert stored.format == "JPEG"
+        assert stored.size == (1200, 900)
