@@ -36,6 +36,7 @@ from catalog.models import (
     StoreOffer,
 )
 from catalog.selectors import LOW_STOCK_AT, LOW_STOCK_GRAMS_AT, stock_state
+from catalog.services.photos import shrink_product_photo
 from catalog.services.prices import PRICE_FIELDS
 from omostore.money import Money
 from stores.admin_scoping import (
@@ -193,6 +194,8 @@ class ProductAdmin(StoreScopedAdmin):
         return queryset.filter(pk__in=in_scope.values("pk"))
 
     def save_model(self, request, obj, form, change):
+        if "image" in form.changed_data and obj.image:
+            shrink_product_photo(product=obj)  # phones get a light JPEG, not the camera's file
         admin.ModelAdmin.save_model(self, request, obj, form, change)  # a shared row: no store
 
     def save_formset(self, request, form, formset, change):

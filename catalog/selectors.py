@@ -9,8 +9,10 @@ from functools import cached_property
 
 from django.core.cache import cache
 from django.db.models import Avg, Count, Q, QuerySet
+from django.utils import timezone
 
 from catalog.models import (
+    Category,
     Product,
     ProductBarcode,
     Recipe,
@@ -130,8 +132,10 @@ def search_offers(
     query: str = "",
     category: str = "",
     zone: str = "",
+    deals: bool = False,
 ) -> QuerySet[StoreOffer]:
-    """A store's active offers matching a name (English or Japanese), SKU or barcode."""
+    """A store's active offers matching a name (English or Japanese), SKU or barcode; `deals`:
+    only those whose markdown is on now."""
     offers = StoreOffer.objects.filter(store=store, is_active=True).select_related(
         "product__category", "store"
     )
@@ -150,7 +154,18 @@ def search_offers(
         offers = offers.filter(product__category__slug=category)
     if zone:
         offers = offers.filter(product__zone=zone)
+    if deals:
+        now = timezone.now()
+        offers = offers.filter(
+            Q(markdown_price__isnull=False)
+            & (Q(markdown_starts_at__isnull=True) | Q(markdown_starts_at__lte=now))
+            & (Q(markdown_ends_at__isnull=True) | Q(markdown_ends_at__gt=now))
+        )
     return offers.order_by("product__name_en", "pk")
+
+
+def categories() -> QuerySet[Category]:
+    return Category.objects.order_by("name_en")
 
 
 def rating_averages(*, product_ids: list[int]) -> dict[int, tuple[float, int]]:
@@ -235,6 +250,25 @@ def active_offers_by_id(*, offer_ids) -> dict[int, StoreOffer]:
             pk__in=list(offer_ids), is_active=True
         )
     }
+
+
+def offers_of_products(*, store: Store, product_ids) -> dict[int, StoreOffer]:
+    """The store's active offers of these products, with their products, by product id (one
+    query). A product the store does not sell is missing from the answer (members' favourites)."""
+    return {
+        offer.product_id: offer
+        for offer in StoreOffer.objects.select_related("product", "store").filter(
+            store=store, product_id__in=list(product_ids), is_active=True
+        )
+    }
+
+
+def product_by_sku(*, sku: str) -> Product | None:
+    return Product.objects.filter(sku=sku).first()
+
+
+def products_by_sku(*, skus) -> dict[str, Product]:
+    return {p.sku: p for p in Product.objects.filter(sku__in=list(skus))}
 
 
 def recipe_offers(

@@ -447,6 +447,9 @@ class CheckoutApi(APIView):
         channel = serializers.ChoiceField(choices=Channel.choices)
         payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
         delivery = DeliverySerializer(required=False, allow_null=True)
+        points = serializers.IntegerField(
+            required=False, min_value=0, default=0, help_text="Loyalty points to use (1 = ¥1)."
+        )
 
     @extend_schema(
         request=InputSerializer,
@@ -487,6 +490,7 @@ class CheckoutApi(APIView):
             delivery=services.DeliveryRequest(**delivery) if delivery else None,
             idempotency_key=key,
             fingerprint=_fingerprint(request.data),
+            points=data.get("points", 0),
         )
         # A new order whose payment is still pending is as `place_order` left it (lines,
         # timeline and no refunds already attached); one its payment paid at once gets its row

@@ -233,3 +233,8 @@ def paid_orders_without(*, channels, since, exclude_ids) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def orders_paid_since(*, since) -> QuerySet[Order]:
+    """Orders paid at or after `since`, any channel, oldest first (members' catch-up of points)."""
+    return Order.objects.filter(paid_at__gte=since).order_by("paid_at", "pk")
