@@ -1,118 +1,158 @@
-"""Riders and trips for managers, store-scoped (`StoreScopedAdmin`): a manager adds the riders
-of their stores (a user with the store's `rider` role), sees their duty and last position, and
-follows trips and their stops. Trips are the dispatcher's: read-only here, except the
-reassignment of a trip that has not started (an action that calls the service)."""
+"""Pick and pack for managers: tasks with their lines, scans, substitutions and bags, read-only,
+and the floor's figures (pick time per order, items per hour per picker, shortage rate) on the
+task list. Every screen is store-scoped (`StoreScopedAdmin`)."""
 
 from __future__ import annotations
 
-from django import forms
-from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 
-from fulfillment.dispatch_service import trips as trip_services
-from fulfillment.models import Rider, Trip, TripStop
-from omostore.errors import DomainError
+from fulfillment import dispatch_admin  # noqa: F401  (registers riders and trips)
+from fulfillment.models import Bag, PickLine, PickScan, PickTask, Substitution
+from fulfillment.picking import metrics
+from orders.live import local_iso
 from stores.admin_scoping import StoreScopedAdmin, StoreScopedMixin
-from stores.models import StaffRole
 
 
-class RiderForm(forms.ModelForm):
-    class Meta:
-        model = Rider
-        fields = [
-            "user",
-            "store",
-            "display_name",
-            "phone",
-            "vehicle",
-            "speed_mps",
-            "capacity_bags",
-            "duty",
-            "shift_ends_at",
-            "sharing_location",
-        ]
-
-    def clean(self):
-        cleaned = super().clean()
-        user, store = cleaned.get("user"), cleaned.get("store")
-        if (
-            user is not None
-            and store is not None
-            and not StaffRole.objects.filter(
-                user=user, store=store, role=StaffRole.Role.RIDER
-            ).exists()
-        ):
-            raise ValidationError("Give this user the store's rider role first (Staff roles).")
-        return cleaned
-
-
-@admin.register(Rider)
-class RiderAdmin(StoreScopedAdmin):
-    list_display = ["display_name", "store", "vehicle", "duty", "shift_ends_at", "located_at"]
-    list_filter = ["store", "vehicle", "duty"]
-    search_fields = ["display_name", "user__email", "phone"]
-    readonly_fields = ["latitude", "longitude", "located_at", "created_at"]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        """The user is one of the riders of the manager's stores (the `rider` role)."""
-        if db_field.name == "user":
-            store_ids = self.managed_store_ids(request)
-            roles = StaffRole.objects.filter(role=StaffRole.Role.RIDER)
-            if store_ids is not None:
-                roles = roles.filter(store_id__in=store_ids)
-            kwargs["queryset"] = get_user_model().objects.filter(pk__in=roles.values("user_id"))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    form = RiderForm
-
-
-class TripStopInline(StoreScopedMixin, admin.TabularInline):
-    model = TripStop
-    store_path = "trip__store"
+class ReadOnlyInline(StoreScopedMixin, admin.TabularInline):
     extra = 0
     can_delete = False
-    fields = ["sequence", "order", "state", "planned_arrival_at", "promised_by", "bags"]
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PickLineInline(ReadOnlyInline):
+    model = PickLine
+    store_path = "task__store"
+    fields = [
+        "position",
+        "sku",
+        "name_en",
+        "aisle",
+        "bay",
+        "quantity_ordered",
+        "quantity_picked",
+        "status",
+    ]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
+
+class BagInline(ReadOnlyInline):
+    model = Bag
+    store_path = "task__store"
+    fields = ["number", "zone", "code", "closed_at", "scanned_at"]
+    readonly_fields = fields
 
 
-@admin.register(Trip)
-class TripAdmin(StoreScopedAdmin):
-    list_display = ["pk", "store", "rider", "state", "planned_leaves_at", "planned_returns_at"]
-    list_filter = ["store", "state"]
+@admin.register(PickTask)
+class PickTaskAdmin(StoreScopedAdmin):
+    list_display = ["order", "zone", "status", "due", "picker", "pick_minutes"]
+    list_filter = ["status", "zone", "store"]
+    search_fields = ["order__number"]
+    list_select_related = ["order", "store", "picker"]
+    inlines = [PickLineInline, BagInline]
     readonly_fields = [
         "store",
-        "state",
-        "commit_reason",
-        "plan_method",
-        "planned_leaves_at",
-        "planned_returns_at",
+        "order",
+        "zone",
+        "status",
+        "due_at",
+        "picker",
+        "claimed_at",
         "started_at",
-        "left_at",
-        "finished_at",
+        "picked_at",
+        "packed_at",
         "created_at",
     ]
-    fields = ["rider", *readonly_fields]
-    inlines = [TripStopInline]
+    fields = readonly_fields
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.state != Trip.State.ASSIGNED:
-            return ["rider", *self.readonly_fields]
-        return self.readonly_fields
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
-    def save_model(self, request, obj, form, change):
-        """Only the rider may change, and only through the reassignment service."""
-        if change and "rider" in form.changed_data:
-            try:
-                trip_services.reassign_trip(trip=obj, rider=obj.rider)
-            except DomainError as exc:
-                messages.error(request, exc.message)
+    @admin.display(description="due", ordering="due_at")
+    def due(self, task) -> str:
+        text = local_iso(task.due_at, task.store.time_zone) or ""
+        return f"{text[:10]} {text[11:16]}"
+
+    @admin.display(description="pick time (min)")
+    def pick_minutes(self, task) -> str:
+        if task.started_at is None or task.picked_at is None:
+            return "—"
+        return f"{(task.picked_at - task.started_at).total_seconds() / 60:.1f}"
+
+    def changelist_view(self, request, extra_context=None):
+        figures = metrics.floor_figures(store_ids=self.managed_store_ids(request))
+        extra_context = {**(extra_context or {}), "floor_figures": figures}
+        return super().changelist_view(request, extra_context=extra_context)
+
+    change_list_template = "admin/fulfillment/picktask/change_list.html"
+
+
+@admin.register(PickScan)
+class PickScanAdmin(StoreScopedAdmin):
+    store_path = "line__task__store"
+    list_display = ["line", "barcode", "source", "quantity", "picker", "created_at"]
+    list_filter = ["source"]
+    list_select_related = ["line", "picker"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Substitution)
+class SubstitutionAdmin(StoreScopedAdmin):
+    store_path = "line__task__store"
+    list_display = ["line", "offer", "quantity", "price", "status", "expires_at", "answered_at"]
+    list_filter = ["status"]
+    list_select_related = ["line", "offer__product"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Bag)
+class BagAdmin(StoreScopedAdmin):
+    store_path = "task__store"
+    list_display = ["code", "order", "number", "zone", "closed", "scanned"]
+    list_filter = ["zone"]
+    search_fields = ["code", "order__number"]
+    list_select_related = ["order"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(boolean=True)
+    def closed(self, bag) -> bool:
+        return bag.closed_at is not None
+
+    @admin.display(boolean=True)
+    def scanned(self, bag) -> bool:
+        return bag.scanned_at is not None

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -15,6 +17,8 @@ api_v1 = [
     path("", include("catalog.api_urls")),
     path("", include("payments.urls")),
     path("", include("orders.urls")),
+    path("", include("fulfillment.api_urls")),
+    path("", include("members.api_urls")),
 ]
 
 urlpatterns = [
@@ -27,8 +31,15 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("orders/<str:number>/tracking/", fulfillment_views.order_tracking, name="order-tracking"),
+    path("", include("accounts.page_urls")),
+    path("", include("members.urls")),
     path("", include("orders.page_urls")),
     path("staff/", include("fulfillment.urls")),
+    path(
+        "orders/<str:number>/pickup-code.svg",
+        fulfillment_views.pickup_code_svg,
+        name="order-pickup-code-svg",
+    ),
     path("rider/", include("fulfillment.rider_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
@@ -39,6 +50,9 @@ urlpatterns = [
     ),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+if settings.DEBUG:  # product photos in development; production serves MEDIA_URL from its storage
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler400 = "omostore.views.bad_request"
 handler403 = "omostore.views.permission_denied"

@@ -1,28 +1,31 @@
 """The handover's one seam with pick and pack: which bags an order has and what a scanned bag
-code means. Everything in dispatch that touches bags goes through these two functions.
+label means. Everything in dispatch that touches bags goes through these functions.
 
-Until pick and pack's `Bag` model lands, an order packed has `bag_count` bags whose codes are
-signed here (`omostore.bag:<order id>:<n>`); the codes on the labels will then come from
-`fulfillment.models.picking.Bag` and its selector `bags_of_order`, and only this module changes.
+The bags are pick and pack's (`fulfillment.models.Bag`, made when a task is picked, scanned at
+the packing station; `fulfillment.picking.selectors.bags_of_order`), and a label's QR carries
+the bag's code signed by `fulfillment.picking.services.bag_qr_payload`. Before an order is
+packed the planner estimates its bags from its lines (`bag_count`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core import signing
-
+from fulfillment.picking import errors as picking_errors
+from fulfillment.picking import selectors as picking_selectors
+from fulfillment.picking import services as picking_services
 from orders.models import Order, OrderStatus
 
-_SALT = "omostore.fulfillment.bag"
+LINES_PER_BAG = 10
 
 
 @dataclass(frozen=True)
 class HandoverBag:
     key: str
-    """The bag's identity (stable, whatever code its label carries): what the trip records."""
+    """The bag's identity (stable, whatever its label carries): what the trip records."""
     order_id: int
     code: str
+    """What the label's QR carries (signed)."""
     label: str
 
 
@@ -32,34 +35,45 @@ class ScannedBag:
     order_id: int
 
 
+def _key(bag) -> str:
+    return f"bag:{bag.pk}"
+
+
 def bag_count(order: Order) -> int:
-    """Bags the order fills (an estimate until pick and pack has packed it): one per 10 lines."""
+    """Bags the order fills: pick and pack's bags once it has them (annotate `bag_total` to
+    spare a query), else an estimate from its lines (annotate `line_count`)."""
+    made = getattr(order, "bag_total", None)
+    if made is None:
+        made = len(picking_selectors.bags_of_order(order_id=order.pk))
+    if made:
+        return made
     lines = getattr(order, "line_count", None)
     if lines is None:
         lines = order.lines.count()
-    return max(1, -(-lines // 10))
+    return max(1, -(-lines // LINES_PER_BAG))
 
 
 def bags_for_handover(order: Order) -> list[HandoverBag]:
     """The bags the rider must scan for `order`; none while it is not packed."""
     if order.status not in (OrderStatus.PACKED, OrderStatus.OUT_FOR_DELIVERY):
         return []
-    total = bag_count(order)
+    made = picking_selectors.bags_of_order(order_id=order.pk)
     return [
         HandoverBag(
-            key=f"{order.pk}:{n}",
-            code=signing.dumps([order.pk, n], salt=_SALT, compress=True),
+            key=_key(bag),
             order_id=order.pk,
-            label=f"{order.number} {n}/{total}",
+            code=picking_services.bag_qr_payload(bag=bag),
+            label=f"{order.number} {bag.number}/{len(made)}",
         )
-        for n in range(1, total + 1)
+        for bag in made
     ]
 
 
-def verify_bag_code(code: str) -> ScannedBag | None:
-    """The bag a scanned code names, or None for a code this shop never signed."""
+def verify_bag_code(code: str, *, store_id: int | None = None) -> ScannedBag | None:
+    """The bag a scanned label names (of `store_id` when given), or None for a forged code, a
+    typo or another store's bag."""
     try:
-        order_id, n = signing.loads(code.strip(), salt=_SALT)
-    except (signing.BadSignature, ValueError, TypeError):
+        bag = picking_services.verify_bag_code(signed=code, store_id=store_id)
+    except picking_errors.BagNotFound:
         return None
-    return ScannedBag(key=f"{int(order_id)}:{int(n)}", order_id=int(order_id))
+    return ScannedBag(key=_key(bag), order_id=bag.order_id)

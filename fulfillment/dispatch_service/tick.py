@@ -78,13 +78,15 @@ def _point(lat, lon) -> core.Point:
     return core.Point(lat=float(lat), lon=float(lon))
 
 
-def _planner_order(order: Order, *, ready_at: datetime, now: datetime) -> core.Order:
+def _planner_order(
+    order: Order, *, ready_at: datetime, now: datetime, bag_count: int | None = None
+) -> core.Order:
     return core.Order(
         id=order.pk,
         location=_point(order.delivery_latitude, order.delivery_longitude),
         ready_at=ready_at,
         promised_by=order.promised_by or now + timedelta(minutes=30),
-        bags=bags.bag_count(order),
+        bags=bag_count if bag_count is not None else bags.bag_count(order),
         service_s=settings.DISPATCH_SERVICE_SECONDS,
     )
 
@@ -108,7 +110,7 @@ def build_instance(*, store: Store, now: datetime) -> Snapshot:
             delivery_longitude__isnull=False,
         )
         .exclude(pk__in=carried)
-        .annotate(line_count=Count("lines"))
+        .annotate(line_count=Count("lines", distinct=True), bag_total=Count("bags", distinct=True))
         .order_by("pk")
     )
     ready = readiness.expected_ready_times(orders=orders, now=now)
@@ -130,7 +132,7 @@ def build_instance(*, store: Store, now: datetime) -> Snapshot:
             else _point(store.latitude, store.longitude)
         )
         stops = tuple(
-            _planner_order(stop.order, ready_at=now, now=now)
+            _planner_order(stop.order, ready_at=now, now=now, bag_count=stop.bags)
             for stop in trip.stops.all()
             if stop.is_active
         )

@@ -54,7 +54,7 @@ def scan_bag(*, rider: Rider, code: str, actor=None) -> Trip:
     if Trip.objects.filter(rider=rider, state__in=[Trip.State.OUT, Trip.State.RETURNING]).exists():
         raise errors.WrongStep(_("Finish your current trip first."))
     trip = _locked_trip(rider=rider, states=[Trip.State.ASSIGNED, Trip.State.LOADING])
-    scanned = bags.verify_bag_code(code)
+    scanned = bags.verify_bag_code(code, store_id=rider.store_id)
     stops = {stop.order_id: stop for stop in trip.stops.filter(is_active=True)}
     stop = stops.get(scanned.order_id) if scanned is not None else None
     if stop is None:

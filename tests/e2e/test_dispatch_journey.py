@@ -18,7 +18,7 @@ from stores.models import StaffRole
 from tests import factories
 from tests.e2e.test_checkout_journeys import committed, follow_without_reload, log_in, set_status
 from tests.e2e.test_csp import RECORD_VIOLATIONS
-from tests.fulfillment.dispatch_helpers import make_delivery_order, make_rider
+from tests.fulfillment.dispatch_helpers import make_bags, make_delivery_order, make_rider
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -46,6 +46,7 @@ def test_the_shopper_watches_the_rider_come_and_deliver(asgi_server, browser, as
     # when the store picks and packs it, and the dispatcher ticks
     set_status(order.number, OrderStatus.PICKING)
     set_status(order.number, OrderStatus.PACKED)
+    committed(lambda: make_bags(Order.objects.get(pk=order.pk), 2))  # the packing station's
     report = committed(lambda: tick.plan_and_commit(store=store))
     assert report.status == "committed", report
     trip = Trip.objects.get(rider=rider)
@@ -61,7 +62,7 @@ def test_the_shopper_watches_the_rider_come_and_deliver(asgi_server, browser, as
     expect(phone.locator("#step-handover")).to_be_visible()
     expect(phone.locator("#rider-map .map-pin")).to_have_count(2)  # the store and the stop
 
-    # when the rider scans every bag (typed here: the label's QR holds the same code)
+    # when the rider scans both bags (typed here: the label's QR holds the same signed code)
     for bag in bags.bags_for_handover(Order.objects.get(pk=order.pk)):
         phone.locator("#bag-code").fill(bag.code)
         phone.get_by_role("button", name="Scan bag").click()

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from fulfillment.models import Rider, Trip, TripStop
+from fulfillment.models import Bag, PickTask, Rider, Trip, TripStop
 from orders.models import Order
 from payments.models import PaymentMethod
 from stores.models import StaffRole, Store
@@ -37,12 +37,13 @@ def make_delivery_order(
     east_m: float = 0.0,
     promised_in: datetime.timedelta = datetime.timedelta(minutes=12),
     member=None,
+    bags: int = 1,
 ) -> Order:
     """A paid delivery order `north_m`/`east_m` from the store, promised `promised_in` from now."""
     lat = store.latitude + Decimal(north_m / 110_574.0).quantize(Decimal("0.000001"))
     lon = store.longitude + Decimal(east_m / 90_400.0).quantize(Decimal("0.000001"))
     n = next(_n)
-    return Order.objects.create(
+    order = Order.objects.create(
         store=store,
         member=member or factories.make_member(),
         channel="delivery",
@@ -58,6 +59,25 @@ def make_delivery_order(
         promised_by=timezone.now() + promised_in,
         paid_at=timezone.now(),
     )
+    if status in ("packed", "out_for_delivery") and bags:
+        make_bags(order, bags)
+    return order
+
+
+def make_bags(order: Order, n: int = 1) -> list[Bag]:
+    """Pick and pack's bags of a packed order (one task in the ambient zone), as the packing
+    station leaves them: what the rider scans at the handover."""
+    task, _ = PickTask.objects.get_or_create(
+        store=order.store,
+        order=order,
+        zone="ambient",
+        defaults={"due_at": timezone.now(), "status": "packed"},
+    )
+    first = Bag.objects.filter(order=order).count()
+    return [
+        Bag.objects.create(order=order, task=task, zone="ambient", number=first + k)
+        for k in range(1, n + 1)
+    ]
 
 
 def make_trip(*, rider: Rider, orders: list[Order], state: str = Trip.State.ASSIGNED) -> Trip:

@@ -6,10 +6,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    initial = True
-
     dependencies = [
-        ("orders", "0006_order_status_delivery_failed"),
+        ("fulfillment", "0003_substitutions"),
+        ("orders", "0007_order_status_delivery_failed"),
         ("stores", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
