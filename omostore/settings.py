@@ -289,7 +289,7 @@ SUBSTITUTION_ANSWER_SECONDS = env.int("SUBSTITUTION_ANSWER_SECONDS", default=300
 # One tick per store every DISPATCH_TICK_SECONDS, each planning within DISPATCH_BUDGET_SECONDS.
 DISPATCH_TICK_SECONDS = env.int("DISPATCH_TICK_SECONDS", default=10)
 DISPATCH_BUDGET_SECONDS = env.float("DISPATCH_BUDGET_SECONDS", default=2.0)
-# Until pick and pack forecasts it: an order is ready this long after picking started.
+# An order still being picked is ready this long after picking started (readiness.py).
 DISPATCH_PICKING_ESTIMATE_SECONDS = env.int("DISPATCH_PICKING_ESTIMATE_SECONDS", default=600)
 DISPATCH_SERVICE_SECONDS = env.int("DISPATCH_SERVICE_SECONDS", default=90)  # at the door
 DISPATCH_HANDOVER_SECONDS = env.int("DISPATCH_HANDOVER_SECONDS", default=60)  # bag scans

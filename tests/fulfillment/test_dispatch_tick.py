@@ -259,21 +259,27 @@ def test_reading_the_pool_takes_the_same_queries_for_5_or_50_orders(store):
 
 def test_an_order_picked_for_a_while_is_expected_sooner(store, settings):
     from fulfillment.dispatch_service.readiness import expected_ready_times
+    from fulfillment.models import PickTask
 
     settings.DISPATCH_PICKING_ESTIMATE_SECONDS = 600
+    settings.PICK_PACKING_MINUTES = 3
     now = timezone.now()
     fresh = make_delivery_order(store=store, status="picking")
     older = make_delivery_order(store=store, status="picking")
     late = make_delivery_order(store=store, status="picking")
-    Order.objects.filter(pk=older.pk).update(updated_at=now - datetime.timedelta(minutes=7))
+    picked = make_delivery_order(store=store, status="picking")
+    Order.objects.filter(pk=older.pk).update(updated_at=now - datetime.timedelta(minutes=4))
     Order.objects.filter(pk=late.pk).update(updated_at=now - datetime.timedelta(minutes=30))
+    for zone, status in (("ambient", "picked"), ("chilled", "packed")):
+        PickTask.objects.create(store=store, order=picked, zone=zone, status=status, due_at=now)
+    PickTask.objects.create(store=store, order=fresh, zone="ambient", status="open", due_at=now)
     packed = make_delivery_order(store=store)
-    orders = list(Order.objects.filter(pk__in=[fresh.pk, older.pk, late.pk, packed.pk]))
+    orders = list(Order.objects.filter(pk__in=[fresh.pk, older.pk, late.pk, picked.pk, packed.pk]))
 
     ready = expected_ready_times(orders=orders, now=now)
 
     minutes = {pk: round((at - now).total_seconds() / 60) for pk, at in ready.items()}
-    assert minutes == {fresh.pk: 10, older.pk: 3, late.pk: 1, packed.pk: 0}
+    assert minutes == {fresh.pk: 10, older.pk: 6, late.pk: 4, picked.pk: 3, packed.pk: 0}
 
 
 def test_a_trip_planned_again_the_same_is_kept_not_replaced(store):
