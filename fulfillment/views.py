@@ -41,6 +41,7 @@ def _store(request, store_code: str, roles) -> Store:
             ("pick", PICK_ROLES),
             ("pack", PACK_ROLES),
             ("counter", COUNTER_ROLES),
+            ("dispatch", [Role.MANAGER]),
         )
         if has_store_role(user=request.user, store_id=store.pk, roles=tab_roles)
     ]

@@ -155,3 +155,12 @@ def test_the_board_says_how_the_last_plan_went(store):
     page = _client(manager).get(reverse("staff-dispatch-board", args=[store.code])).content
     assert b'id="last-tick"' in page
     assert f"{report.trips_committed} trips sent".encode() in page
+
+
+def test_a_manager_reaches_the_board_from_the_tablet_tabs(store):
+    manager = factories.make_staff(store=store, role=StaffRole.Role.MANAGER)
+    page = _client(manager).get(reverse("staff-pick-queue", args=[store.code])).content.decode()
+    assert reverse("staff-dispatch-board", args=[store.code]) in page
+    picker = factories.make_staff(store=store, role=StaffRole.Role.PICKER)
+    page = _client(picker).get(reverse("staff-pick-queue", args=[store.code])).content.decode()
+    assert reverse("staff-dispatch-board", args=[store.code]) not in page
