@@ -8,6 +8,7 @@ transaction), then split into its parts. Target: < 2 s per tick on the 2-core ma
         .venv/bin/python bench/dispatch_tick.py
     .venv/bin/python bench/dispatch_tick.py --orders 150 --riders 20 --ticks 5
 
+A PostgreSQL database given by DATABASE_URL must be empty (it is migrated and filled here).
 Each tick starts from the same pool (the trips a tick commits are rolled back before the next),
 so the figures are comparable; a Redis of its own is not needed (the lock is not taken).
 """

@@ -35,8 +35,9 @@ from stores.models import Store
 logger = logging.getLogger(__name__)
 
 POOL_STATUSES = (OrderStatus.PACKED, OrderStatus.PICKING)
-# Kept out of the solver's budget for the commit after it, so a whole tick fits the budget.
-COMMIT_RESERVE_S = 0.15
+# Kept out of the solver's budget for the commit after it and the solver's own overshoot on a
+# loaded machine, so a whole tick fits the budget.
+COMMIT_RESERVE_S = 0.3
 MIN_PLAN_BUDGET_S = 0.2
 LOCK_KEY = "omostore:dispatch:tick:{store_id}"
 ROUTES_KEY = "omostore:dispatch:routes:{store_id}"
