@@ -249,3 +249,17 @@ def recipe_offers(
         )
     }
     return [(product, offers.get(product.pk)) for product in products]
+
+
+def offer_by_barcode(*, store: Store, barcode: str) -> StoreOffer | None:
+    """The store's active offer of the product with this JAN/EAN-13 (or UPC-A) barcode, or of
+    this SKU: what a register finds for a scanned or typed code."""
+    code = barcode.strip()
+    offers = StoreOffer.objects.filter(store=store, is_active=True).select_related(
+        "product", "store"
+    )
+    if code.isdigit() and len(code) in (12, 13):
+        return offers.filter(product__barcode=code.zfill(13)).first()
+    if not code or len(code) > 32:
+        return None
+    return offers.filter(product__sku__iexact=code).first()

@@ -146,3 +146,41 @@ def publish_refund(*, order: Order, order_refund: OrderRefund, refunds: list[Ord
         "refunded": refunded_total(refunds, order.currency),
     }
     realtime.publish(realtime.groups.order(order.pk), "order.refund", payload)
+
+
+# --- The member's history: `history.<user id>` ----------------------------------------------------
+
+HISTORY_SNAPSHOT_ORDERS = 20
+
+
+def history_row(order: Order) -> dict[str, Any]:
+    """One order as the history page lists it: `{number, channel, status, total, created_at,
+    store, items, refunded}` (items: the first three names, `{en, ja}`, and how many in all)."""
+    lines = list(order.lines.all())
+    refunded = sum(r.amount for r in order.refunds.all() if r.status != OrderRefund.Status.FAILED)
+    return {
+        "number": order.number,
+        "channel": order.channel,
+        "status": order.status,
+        "total": Money(order.total, order.currency).as_dict(),
+        "refunded": Money(refunded, order.currency).as_dict(),
+        "created_at": local_iso(order.created_at, order.store.time_zone),
+        "store": order.store.name,
+        "items": [{"en": line.name_en, "ja": line.name_ja} for line in lines[:3]],
+        "item_count": len(lines),
+    }
+
+
+def publish_history(*, order: Order) -> None:
+    """`history.order` to the member's history group after commit (nothing for a sale without
+    a member)."""
+    if order.member_id is None:
+        return
+    order = (
+        Order.objects.select_related("store", "member")
+        .prefetch_related("lines", "refunds")
+        .get(pk=order.pk)
+    )
+    realtime.publish(
+        realtime.groups.member_history(order.member.user_id), "history.order", history_row(order)
+    )

@@ -44,7 +44,10 @@ def record_payment(*, payment: Payment) -> None:
     order = Order.objects.select_for_update().filter(number=payment.reference).first()
     if order is None:
         return  # not an order (a wallet top-up)
-    if order.status == OrderStatus.PLACED and order.stock_reserved:
+    # A register sale took its stock over the counter already, in the transaction that pays it.
+    if order.status == OrderStatus.PLACED and (
+        order.stock_reserved or order.channel == Channel.REGISTER
+    ):
         _mark_paid(order=order, payment=payment)
         return
     late = order.status == OrderStatus.CANCELLED and order.paid_at is None
@@ -86,10 +89,11 @@ def _mark_paid(*, order: Order, payment: Payment) -> None:
         method=payment.method,
         amount=payment.amount,
     )
-    catalog_services.mark_verified_purchases(
-        product_ids=order.lines.values_list("offer__product_id", flat=True),
-        member_id=order.member_id,
-    )
+    if order.member_id is not None:
+        catalog_services.mark_verified_purchases(
+            product_ids=order.lines.values_list("offer__product_id", flat=True),
+            member_id=order.member_id,
+        )
 
 
 def record_payment_failure(*, payment: Payment) -> None:
