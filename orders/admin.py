@@ -289,7 +289,8 @@ class OrderAdmin(StoreScopedAdmin):
 
     @admin.display(description="member")
     def member_code(self, order):
-        return order.member.member_code
+        # A register sale without a member QR has no member.
+        return order.member.member_code if order.member_id else "—"
 
     @admin.display(description="total", ordering="total")
     def total_display(self, order):

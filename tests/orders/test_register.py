@@ -388,3 +388,18 @@ def test_the_receipt_pages(store, goods):
     assert Client().get(sale["e_receipt_url"][:-3] + "xx/").status_code == 404
     assert cashier_client(factories.make_store()).get(sale["receipt_url"]).status_code == 404
     assert client.get(sale["e_receipt_qr_url"])["Content-Type"] == "image/svg+xml"
+
+
+def test_the_managers_admin_shows_a_sale_without_a_member(store, goods):
+    apples, _beef = goods
+    sale = sell(
+        cashier_client(store),
+        store,
+        [{"code": apples.product.barcode, "quantity": 1}],
+        cash_tendered=500,
+    ).json()
+    order = Order.objects.get(number=sale["number"])
+    manager = cashier_client(store, role=StaffRole.Role.MANAGER)
+    listing = manager.get("/admin/orders/order/")
+    assert listing.status_code == 200 and sale["number"] in listing.content.decode()
+    assert manager.get(f"/admin/orders/order/{order.pk}/change/").status_code == 200
