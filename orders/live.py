@@ -10,13 +10,18 @@ everywhere in the order API.
 from __future__ import annotations
 
 import datetime
+import logging
 import zoneinfo
 from functools import lru_cache
 from typing import Any
 
+from django.db import transaction
+
 from omostore import realtime
 from omostore.money import Money
 from orders.models import Order, OrderEvent, OrderRefund, OrderStatus
+
+logger = logging.getLogger(__name__)
 
 # The orders the store feed shows: paid and not finished (the floor's work). An order leaves the
 # feed when it reaches any other status.
@@ -172,15 +177,27 @@ def history_row(order: Order) -> dict[str, Any]:
 
 
 def publish_history(*, order: Order) -> None:
-    """`history.order` to the member's history group after commit (nothing for a sale without
-    a member)."""
+    """`history.order` to the member's history group once the transaction commits, the row read
+    then (so several changes in one transaction each send the final row, and nothing is read
+    inside the transaction). Nothing for an order without a member (a register sale to someone
+    who showed no member QR). A failure to send is logged, never raised."""
     if order.member_id is None:
         return
-    order = (
-        Order.objects.select_related("store", "member")
-        .prefetch_related("lines", "refunds")
-        .get(pk=order.pk)
-    )
-    realtime.publish(
-        realtime.groups.member_history(order.member.user_id), "history.order", history_row(order)
-    )
+    order_id = order.pk
+
+    def _send() -> None:
+        try:
+            fresh = (
+                Order.objects.select_related("store", "member")
+                .prefetch_related("lines", "refunds")
+                .get(pk=order_id)
+            )
+            realtime.send_now(
+                realtime.groups.member_history(fresh.member.user_id),
+                "history.order",
+                history_row(fresh),
+            )
+        except Exception:
+            logger.exception("history event for order %s was not sent", order_id)
+
+    transaction.on_commit(_send)

@@ -18,7 +18,7 @@ from catalog import services as catalog_services
 from omostore.domain_events import send_after_commit
 from omostore.geo import distance_m
 from omostore.money import Money
-from orders import errors, signals
+from orders import errors, live, signals
 from orders.models import (
     CancelReason,
     Cart,
@@ -288,5 +288,6 @@ def _create_order(
         payload={"from": "", "to": OrderStatus.PLACED, "reason": ""},
     )
     send_after_commit(signals.order_placed, sender=Order, order=order)
+    live.publish_history(order=order)
     cart.lines.all().delete()
     return order

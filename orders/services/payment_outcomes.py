@@ -172,6 +172,7 @@ def record_refund(*, refund: Refund) -> None:
         note=order_refund.note,
     )
     live.publish_refund(order=order, order_refund=order_refund, refunds=list(order.refunds.all()))
+    live.publish_history(order=order)
     fully = not payment_selectors.refundable_payments_for(reference=order.number)
     if (
         fully

@@ -29,7 +29,7 @@ from catalog import services as catalog_services
 from omostore.domain_events import send_after_commit
 from omostore.errors import Forbidden
 from omostore.money import Money
-from orders import errors, live, signals
+from orders import errors, signals
 from orders.models import (
     Channel,
     Order,
@@ -310,7 +310,6 @@ def _sell(
     order.refresh_from_db()
     if order.status != OrderStatus.PAID:  # a bug, never a shopper's error: undo everything
         raise RuntimeError(f"register sale {order.number} was not marked paid")
-    live.publish_history(order=order)
     return order
 
 
@@ -330,18 +329,14 @@ def refund_register_lines(
     check_register_staff(user=cashier, store=store)
     if order.store_id != store.pk or order.channel != Channel.REGISTER:
         raise errors.NotFound(_("No such sale at this store."))
-    with transaction.atomic():
-        order_refund = refund_order_lines(
-            order=order,
-            lines=lines,
-            actor=cashier,
-            reason=reason,
-            idempotency_key=f"register-refund:{order.pk}:{idempotency_key}"[:120],
-            note=note,
-        )
-        order.refresh_from_db()
-        live.publish_history(order=order)
-    return order_refund
+    return refund_order_lines(
+        order=order,
+        lines=lines,
+        actor=cashier,
+        reason=reason,
+        idempotency_key=f"register-refund:{order.pk}:{idempotency_key}"[:120],
+        note=note,
+    )
 
 
 def _receipt_signer() -> signing.TimestampSigner:
