@@ -4,6 +4,7 @@ screen calls (static/js/register.js). Views check the role per store and call on
 
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -248,6 +249,7 @@ def _register_store(request):
 
 @require_GET
 @never_cache
+@csp_update({"script-src": ["'wasm-unsafe-eval'"]})  # the vendored ZXing barcode reader
 def register_screen(request):
     if not request.user.is_authenticated:
         from django.contrib.auth.views import redirect_to_login

@@ -119,6 +119,7 @@
         return;
       }
       say(message, shop.errorMessage(answer, msg("failed", "Could not reach the store.")), "error");
+      if (!codeInput.value) codeInput.value = code; // to correct a typing mistake
       codeInput.select();
       return;
     }
@@ -138,7 +139,6 @@
       basket.push({ code: code, quantity: item.quantity, item: item });
     }
     say(message, `${msg("added", "Added")}: ${shop.localName(item.name)}`, "ok");
-    codeInput.value = "";
     gramsInput.value = "";
     document.body.dataset.lastScan = code;
     render();
@@ -147,7 +147,6 @@
 
   async function scanMember(token) {
     const answer = await shop.api("POST", root.dataset.memberApi, { store: root.dataset.store, member_qr: token });
-    codeInput.value = "";
     if (!answer.ok) {
       say(message, shop.errorMessage(answer, msg("failed", "Could not reach the store.")), "error");
       return;
@@ -167,9 +166,23 @@
     memberClear.hidden = true;
   });
 
+  // A wedge scanner types the next code while the last one is still being priced: each code is
+  // taken from the field at once and priced in turn, never two at the same time.
+  let queue = Promise.resolve();
+  function enqueue(code) {
+    root.dataset.pending = String((parseInt(root.dataset.pending, 10) || 0) + 1);
+    queue = queue
+      .then(() => addCode(code))
+      .catch(() => say(message, msg("failed", "Could not reach the store."), "error"))
+      .finally(() => {
+        root.dataset.pending = String(parseInt(root.dataset.pending, 10) - 1);
+      });
+  }
   $("register-scan").addEventListener("submit", (event) => {
     event.preventDefault();
-    addCode(codeInput.value);
+    const code = codeInput.value;
+    codeInput.value = "";
+    enqueue(code);
   });
   root.querySelectorAll("input[name=method]").forEach((input) => input.addEventListener("change", updatePayment));
   cashInput.addEventListener("input", updatePayment);
@@ -233,6 +246,30 @@
 
   // --- Camera (opened on demand: a wedge scanner is the usual way) ------------------------------
 
+  // EAN-13 and QR codes from the camera: the browser's BarcodeDetector when it reads both
+  // (Android Chrome, Safari 17+), else the vendored ZXing polyfill (static/vendor/
+  // barcode-detector.js, its .wasm served from here), else jsQR in qr_camera.js (QR codes only).
+  const FORMATS = ["qr_code", "ean_13", "ean_8", "upc_a"];
+  async function makeDetector() {
+    if ("BarcodeDetector" in window) {
+      try {
+        const supported = await window.BarcodeDetector.getSupportedFormats();
+        if (supported.includes("qr_code") && supported.includes("ean_13")) {
+          return new window.BarcodeDetector({ formats: FORMATS.filter((f) => supported.includes(f)) });
+        }
+      } catch (error) {
+        /* fall through to the polyfill */
+      }
+    }
+    const polyfill = window.BarcodeDetectionAPI;
+    if (!polyfill) return null;
+    const wasm = root.dataset.wasm;
+    polyfill.prepareZXingModule({
+      overrides: { locateFile: (path, prefix) => (path.endsWith(".wasm") ? wasm : prefix + path) },
+    });
+    return new polyfill.BarcodeDetector({ formats: FORMATS });
+  }
+
   const cameraBox = $("register-camera-box");
   let camera = null;
   let lastCamera = "";
@@ -242,7 +279,8 @@
       camera = window.OmoQrCamera.create({
         root: root,
         video: $("register-video"),
-        formats: ["qr_code", "ean_13", "ean_8", "upc_a"],
+        formats: FORMATS,
+        makeDetector: makeDetector,
         invert: true,
         intervalMs: 150,
         ready: () => !busy,
@@ -250,7 +288,7 @@
           if (text === lastCamera) return; // the same code held in view
           lastCamera = text;
           window.setTimeout(() => (lastCamera = ""), 1500);
-          addCode(text);
+          enqueue(text);
         },
         onState: (state) => ($("register-camera-status").textContent = state),
       });

@@ -403,3 +403,12 @@ def test_the_managers_admin_shows_a_sale_without_a_member(store, goods):
     listing = manager.get("/admin/orders/order/")
     assert listing.status_code == 200 and sale["number"] in listing.content.decode()
     assert manager.get(f"/admin/orders/order/{order.pk}/change/").status_code == 200
+
+
+def test_the_register_screen_may_run_the_vendored_barcode_reader(store):
+    response = cashier_client(store).get("/staff/register/")
+    assert response.status_code == 200
+    policy = response["Content-Security-Policy"]
+    assert "'wasm-unsafe-eval'" in policy
+    assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";", 1)[0]
+    assert b"vendor/barcode-detector.js" in response.content
