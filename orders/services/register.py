@@ -83,10 +83,12 @@ def check_register_staff(*, user, store: Store) -> None:
         raise Forbidden(_("Only register staff of this store can do this."))
 
 
-def price_item(*, store: Store, item: BasketItem) -> PricedItem:
+def price_item(*, store: Store, item: BasketItem, offer=None) -> PricedItem:
     """What one scanned code costs now: the store's price, never the client's. A code this
-    store does not sell is UnknownProduct; a quantity out of bounds is InvalidQuantity."""
-    offer = catalog_selectors.offer_by_barcode(store=store, barcode=item.code)
+    store does not sell is UnknownProduct; a quantity out of bounds is InvalidQuantity.
+    `offer`, when the caller already found it for the code, saves the lookup."""
+    if offer is None:
+        offer = catalog_selectors.offer_by_barcode(store=store, barcode=item.code)
     if offer is None:
         raise errors.UnknownProduct(
             _("No product with the code %(code)s is sold here.") % {"code": item.code[:32]},
@@ -221,7 +223,8 @@ def _sell(
     member: Member | None = None
     if member_qr.strip():
         member = use_member_qr(token=member_qr, store_id=store.pk)
-    priced = [price_item(store=store, item=item) for item in items]
+    offers = catalog_selectors.offers_by_codes(store=store, codes=[item.code for item in items])
+    priced = [price_item(store=store, item=item, offer=offers.get(item.code)) for item in items]
     quantities: dict[int, int] = {}
     for item in priced:
         quantities[item.offer_id] = quantities.get(item.offer_id, 0) + item.quantity

@@ -412,3 +412,32 @@ def test_the_register_screen_may_run_the_vendored_barcode_reader(store):
     assert "'wasm-unsafe-eval'" in policy
     assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";", 1)[0]
     assert b"vendor/barcode-detector.js" in response.content
+
+
+def _queries_of_a_sale(store, client, offers, method="cash", **extra):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    items = [{"code": offer.product.barcode, "quantity": 1} for offer in offers]
+    with CaptureQueriesContext(connection) as queries:
+        response = sell(client, store, items, method=method, **extra)
+    assert response.status_code == 201, response.json()
+    return len(queries)
+
+
+def test_a_sale_takes_a_bounded_number_of_queries_and_two_more_per_item(store):
+    offers = [factories.make_offer(store=store, price=100, stock_on_hand=50) for _ in range(10)]
+    client = cashier_client(store)
+    _queries_of_a_sale(store, client, offers[:1], cash_tendered=5000)  # warm: session, roles
+    one = _queries_of_a_sale(store, client, offers[:1], cash_tendered=5000)
+    ten = _queries_of_a_sale(store, client, offers, cash_tendered=5000)
+    member = factories.make_member()
+    factories.make_wallet(member=member, balance=100_000)
+    wallet = _queries_of_a_sale(
+        store, client, offers[:1], method="wallet", member_qr=issue_member_qr(member=member).token
+    )
+    # the basket is priced in one query; each item adds one stock reservation and one take
+    # (the stock ledger will make these one "sell" per line)
+    assert one <= 31, one
+    assert ten - one <= 2 * 9, (one, ten)
+    assert wallet <= one + 17, (one, wallet)
