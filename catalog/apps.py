@@ -29,5 +29,7 @@ class CatalogConfig(AppConfig):
             "catalog.change_recipeingredient",
             "catalog.delete_recipeingredient",
             "catalog.view_scanevent",
+            "catalog.view_stockmovement",
+            "catalog.view_pricechange",
         ],
     }

@@ -116,6 +116,85 @@ class StoreOffer(models.Model):
         return Money(amount, self.store.currency)
 
 
+class StockMovement(models.Model):
+    """One change of an offer's stock, written in the same transaction as the conditional UPDATE
+    that made it (`catalog.services.stock`): the ledger of what came in, was counted, held,
+    released, sold, wasted or returned, by whom and why.
+
+    `on_hand_change` and `reserved_change` are signed; `on_hand_after` and `reserved_after` are
+    the row's values right after the change, read back by the UPDATE itself, so when an offer
+    sold out and when it came back can be read from the ledger alone
+    (`catalog.selectors.sold_out_periods`). A count that finds the number right changes nothing
+    and is written all the same. A reference to an order is plain text and a number
+    (orders sits above catalog, so no foreign key)."""
+
+    class Kind(models.TextChoices):
+        RECEIVE = "receive", "Delivery received"
+        COUNT = "count", "Stock count"
+        RESERVE = "reserve", "Reserved by an order"
+        RELEASE = "release", "Released by an order"
+        SELL = "sell", "Sold"
+        WASTE = "waste", "Waste or spoilage"
+        RETURN = "return", "Returned to stock"
+
+    offer = models.ForeignKey(StoreOffer, on_delete=models.CASCADE, related_name="movements")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    on_hand_change = models.IntegerField(default=0, help_text="Pieces, or grams; signed.")
+    reserved_change = models.IntegerField(default=0, help_text="Pieces, or grams; signed.")
+    on_hand_after = models.IntegerField()
+    reserved_after = models.IntegerField()
+    reason = models.CharField(max_length=200, blank=True)
+    actor = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    order_number = models.CharField(max_length=12, blank=True)
+    order_line_id = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["offer", "pk"]
+        indexes = [
+            models.Index(fields=["offer", "created_at"]),
+            models.Index(fields=["order_line_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.on_hand_change:+}/{self.reserved_change:+} of {self.offer_id}"
+
+    @property
+    def available_after(self) -> int:
+        return self.on_hand_after - self.reserved_after
+
+    @property
+    def available_before(self) -> int:
+        return self.available_after - self.on_hand_change + self.reserved_change
+
+
+class PriceChange(models.Model):
+    """One change of an offer's price or markdown (`catalog.services.prices`): old and new, the
+    markdown window, who and when."""
+
+    offer = models.ForeignKey(StoreOffer, on_delete=models.CASCADE, related_name="price_changes")
+    old_price = models.PositiveIntegerField()
+    new_price = models.PositiveIntegerField()
+    old_markdown_price = models.PositiveIntegerField(null=True, blank=True)
+    new_markdown_price = models.PositiveIntegerField(null=True, blank=True)
+    markdown_starts_at = models.DateTimeField(null=True, blank=True)
+    markdown_ends_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    actor = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["offer", "pk"]
+        indexes = [models.Index(fields=["offer", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.offer_id}: {self.old_price} -> {self.new_price}"
+
+
 def new_label_code() -> str:
     # 10 characters of a 31-letter alphabet: ~8e14 codes, unguessable by walking the space, and
     # short enough to type from the label.

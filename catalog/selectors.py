@@ -3,6 +3,7 @@ queries whatever the number of reviews, recipes and ingredients."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -10,7 +11,15 @@ from functools import cached_property
 from django.core.cache import cache
 from django.db.models import Avg, Count, Q, QuerySet
 
-from catalog.models import Product, Recipe, RecipeIngredient, Review, ShelfLabel, StoreOffer
+from catalog.models import (
+    Product,
+    Recipe,
+    RecipeIngredient,
+    Review,
+    ShelfLabel,
+    StockMovement,
+    StoreOffer,
+)
 from stores.models import Store
 
 REVIEWS_PER_PAGE = 5
@@ -286,3 +295,53 @@ def offers_by_codes(*, store: Store, codes: Iterable[str]) -> dict[str, StoreOff
         if offer is not None:
             answer[code] = offer
     return answer
+
+
+# --- Stock ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SoldOutPeriod:
+    """From the moment nothing was available until it came back; `ended_at` is None when it had
+    not come back by the end of the window asked for."""
+
+    started_at: datetime.datetime
+    ended_at: datetime.datetime | None
+
+
+def sold_out_periods(
+    *, offer: StoreOffer, since: datetime.datetime, until: datetime.datetime
+) -> list[SoldOutPeriod]:
+    """When the offer had nothing available (on hand - reserved <= 0) between `since` and
+    `until`, read from the stock ledger alone (each movement stores the values after it).
+    A period that began before `since` starts at `since`. With no movement before `since`,
+    the offer is taken as it stood before its first movement (or as it stands now, if it has
+    none). Two queries."""
+    before = (
+        StockMovement.objects.filter(offer=offer, created_at__lt=since)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    movements = list(
+        StockMovement.objects.filter(offer=offer, created_at__gte=since, created_at__lt=until)
+        .order_by("created_at", "pk")
+        .only("created_at", "on_hand_change", "reserved_change", "on_hand_after", "reserved_after")
+    )
+    if before is not None:
+        available = before.available_after
+    elif movements:
+        available = movements[0].available_before
+    else:
+        available = offer.stock_available
+    periods = []
+    started = since if available <= 0 else None
+    for movement in movements:
+        available = movement.available_after
+        if started is None and available <= 0:
+            started = movement.created_at
+        elif started is not None and available > 0:
+            periods.append(SoldOutPeriod(started_at=started, ended_at=movement.created_at))
+            started = None
+    if started is not None:
+        periods.append(SoldOutPeriod(started_at=started, ended_at=None))
+    return periods

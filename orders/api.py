@@ -34,7 +34,7 @@ from orders.models import (
 from orders.receivers import CART_COOKIE
 from orders.statuses import member_may_cancel
 from payments.api import PaymentSerializer
-from payments.models import PaymentMethod
+from payments.models import Payment, PaymentMethod
 from stores.roles import Role
 from stores.selectors import has_store_role, store_by_code, store_ids_for
 
@@ -417,8 +417,11 @@ class CheckoutApi(APIView):
             idempotency_key=key,
             fingerprint=_fingerprint(request.data),
         )
+        # A new order whose payment is still pending is as `place_order` left it (lines,
+        # timeline and no refunds already attached); a paid or replayed one is read again.
+        fresh = created and payment is not None and payment.status == Payment.Status.PENDING
         return Response(
-            _order_body(order, payment),
+            _order_body(order, payment, reread=not fresh),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 

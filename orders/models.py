@@ -110,9 +110,6 @@ class Order(models.Model):
     idempotency_key = models.CharField(max_length=120)
     request_fingerprint = models.CharField(max_length=64)
     reserved_until = models.DateTimeField(null=True, blank=True)
-    stock_reserved = models.BooleanField(
-        default=False, help_text="True while this order holds a stock reservation."
-    )
     delivery_address = models.CharField(max_length=255, blank=True)
     delivery_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     delivery_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
@@ -162,6 +159,11 @@ class OrderLine(models.Model):
     name_ja = models.CharField(max_length=200)
     sold_by = models.CharField(max_length=8)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    quantity_allocated = models.PositiveIntegerField(
+        default=0,
+        help_text="Units (grams for weighed lines) this line holds in the offer's reserved "
+        "stock; changed only by orders.services.stock_allocation, with catalog's stock services.",
+    )
     unit_price = models.PositiveIntegerField(help_text="Per piece, or per 100 g.")
     line_total = models.PositiveIntegerField()
 

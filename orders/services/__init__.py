@@ -3,8 +3,11 @@
 
 - `cart`: the cart of a member or an anonymous shopper, and its quantity rules
 - `checkout`: a priced, reserved order from the cart, and its payment started (or resumed)
-- `pipeline`: every status change (`set_status`), every other timeline step (`record_event`),
-  and the release of the stock an order holds
+- `pipeline`: every status change (`set_status`), every other timeline step (`record_event`);
+  goods that leave the store are sold
+- `stock_allocation`: the units each line holds in the offer's reserved stock, reserved,
+  released (`release_line_units`: shortages, substitutions, line refunds) and sold through
+  catalog's stock services
 - `cancellation`: by the member, by the store, by the clock
 - `refunds`: per line, by amount, or everything that is left
 - `payment_outcomes`: what a payment's or a refund's outcome does to its order
@@ -55,8 +58,8 @@ from orders.services.payment_outcomes import (
     record_refund_failure,
 )
 from orders.services.pipeline import (
+    LEAVES_THE_STORE,
     record_event,
-    release_refunded_units,
     release_reservation,
     set_status,
 )
@@ -77,17 +80,27 @@ from orders.services.register import (
     refund_register_lines,
     sell_at_register,
 )
+from orders.services.stock_allocation import (
+    allocate_line_units,
+    allocate_new_lines,
+    release_line_units,
+    release_order_allocations,
+    sell_order_allocations,
+)
 
 __all__ = [
     "DEFAULT_WEIGHED_GRAMS",
     "DELIVERY_PROMISE",
     "EXIT_PASS_SALT",
+    "LEAVES_THE_STORE",
     "REGISTER_ROLES",
     "STOCK_RULE",
     "BasketItem",
     "DeliveryRequest",
     "add_recipe_to_cart",
     "add_to_cart",
+    "allocate_line_units",
+    "allocate_new_lines",
     "anonymous_cart",
     "cancel_order",
     "cancel_order_by_staff",
@@ -115,13 +128,15 @@ __all__ = [
     "refund_register_lines",
     "refund_remaining",
     "refundable_lines",
-    "release_refunded_units",
+    "release_line_units",
+    "release_order_allocations",
     "release_reservation",
     "remove_line",
     "reservation_minutes",
     "restore_cart_from_order",
     "resume_payment",
     "sell_at_register",
+    "sell_order_allocations",
     "set_line_quantity",
     "set_status",
     "start_order_payment",

@@ -14,14 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Member
-from catalog import services as catalog_services
 from omostore.domain_events import send_after_commit
 from omostore.geo import distance_m
 from omostore.money import Money
 from orders import errors, live, signals
 from orders.models import (
     CancelReason,
-    Cart,
     CartLine,
     Channel,
     Order,
@@ -31,6 +29,7 @@ from orders.models import (
 )
 from orders.services.cancellation import cancel_unpaid_order
 from orders.services.cart import shopper_name, validate_quantity
+from orders.services.stock_allocation import allocate_new_lines
 from payments import selectors as payment_selectors
 from payments import services as payment_services
 from payments.errors import InsufficientFunds
@@ -219,11 +218,10 @@ def _create_order(
     idempotency_key: str,
     fingerprint: str,
 ) -> Order:
-    cart = Cart.objects.filter(member=member, store=store).first()
     lines = list(
-        CartLine.objects.filter(cart=cart).select_related("offer__product", "offer__store")
-        if cart
-        else []
+        CartLine.objects.filter(cart__member=member, cart__store=store).select_related(
+            "offer__product", "offer__store"
+        )
     )
     if not lines:
         raise errors.EmptyCart(_("Your cart is empty."))
@@ -249,7 +247,6 @@ def _create_order(
                 % {"balance": balance, "total": order_total},
                 details={"balance": balance.as_dict(), "total": order_total.as_dict()},
             )
-    catalog_services.reserve_stock(quantities={line.offer_id: line.quantity for line in lines})
     order = Order.objects.create(
         store=store,
         member=member,
@@ -260,13 +257,12 @@ def _create_order(
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
         reserved_until=now + datetime.timedelta(minutes=reservation_minutes()),
-        stock_reserved=True,
         delivery_address=delivery.address.strip()[:255] if delivery else "",
         delivery_latitude=delivery.latitude if delivery else None,
         delivery_longitude=delivery.longitude if delivery else None,
         delivery_distance_m=distance,
     )
-    OrderLine.objects.bulk_create(
+    order_lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             offer=line.offer,
@@ -275,12 +271,16 @@ def _create_order(
             name_ja=line.offer.product.name_ja,
             sold_by=line.offer.product.sold_by,
             quantity=line.quantity,
+            quantity_allocated=line.quantity,
             unit_price=unit.amount,
             line_total=total.amount,
         )
         for line, unit, total in priced
     )
-    OrderEvent.objects.create(
+    # Each line holds all its units: one conditional UPDATE and one movement per line, or
+    # InsufficientStock listing every short line and this whole transaction undone.
+    allocate_new_lines(order=order, lines=order_lines)
+    placed = OrderEvent.objects.create(
         order=order,
         kind=OrderEvent.Kind.STATUS_CHANGED,
         from_status="",
@@ -289,5 +289,8 @@ def _create_order(
     )
     send_after_commit(signals.order_placed, sender=Order, order=order)
     live.publish_history(order=order)
-    cart.lines.all().delete()
+    CartLine.objects.filter(cart_id=lines[0].cart_id).delete()
+    # What `orders.selectors.order_with_timeline` would read back, known here: the checkout's
+    # answer need not read the order again while nothing else changed it.
+    order._prefetched_objects_cache = {"lines": order_lines, "events": [placed], "refunds": []}
     return order

@@ -21,13 +21,9 @@ from orders.models import (
 )
 from orders.services.cancellation import cancel_unpaid_order
 from orders.services.checkout import DELIVERY_PROMISE
-from orders.services.pipeline import (
-    _order_quantities,
-    record_event,
-    release_reservation,
-    set_status,
-)
+from orders.services.pipeline import record_event, release_reservation, set_status
 from orders.services.refunds import _ask_refund
+from orders.services.stock_allocation import sell_order_allocations
 from orders.statuses import can_transition
 from payments import selectors as payment_selectors
 from payments.models import Payment, Refund
@@ -44,10 +40,7 @@ def record_payment(*, payment: Payment) -> None:
     order = Order.objects.select_for_update().filter(number=payment.reference).first()
     if order is None:
         return  # not an order (a wallet top-up)
-    # A register sale took its stock over the counter already, in the transaction that pays it.
-    if order.status == OrderStatus.PLACED and (
-        order.stock_reserved or order.channel == Channel.REGISTER
-    ):
+    if order.status == OrderStatus.PLACED:  # it still holds its stock
         _mark_paid(order=order, payment=payment)
         return
     late = order.status == OrderStatus.CANCELLED and order.paid_at is None
@@ -76,9 +69,7 @@ def _mark_paid(*, order: Order, payment: Payment) -> None:
         fields.append("promised_by")
     if order.channel == Channel.IN_STORE:
         # Scan & go: the goods are already in the shopper's bag.
-        catalog_services.take_reserved_stock(quantities=_order_quantities(order))
-        order.stock_reserved = False
-        fields.append("stock_reserved")
+        sell_order_allocations(order=order, reason="scan & go paid")
     Order.objects.filter(pk=order.pk).update(**{field: getattr(order, field) for field in fields})
     set_status(order=order, to_status=OrderStatus.PAID, note=f"paid by {payment.method}")
     send_after_commit(

@@ -9,7 +9,6 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog import services as catalog_services
 from omostore.domain_events import send_after_commit
 from orders import errors, live, signals
 from orders.models import (
@@ -17,12 +16,18 @@ from orders.models import (
     Order,
     OrderEvent,
     OrderEventKind,
-    OrderRefundLine,
     OrderStatus,
 )
+from orders.services.stock_allocation import release_order_allocations, sell_order_allocations
 from orders.statuses import can_transition
 
 logger = logging.getLogger(__name__)
+
+# The goods of an order that reaches one of these have left the store for good: what its lines
+# hold is sold (scan & go orders are sold when paid: the goods are already in the bag).
+LEAVES_THE_STORE = frozenset(
+    {OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED, OrderStatus.COLLECTED, OrderStatus.EXITED}
+)
 
 
 def set_status(
@@ -52,6 +57,8 @@ def set_status(
     if not changed:
         raise errors.InvalidTransition(_("The order changed meanwhile; reload it."))
     order.status = to_status
+    if to_status in LEAVES_THE_STORE:
+        sell_order_allocations(order=order, actor=actor, reason=f"order {to_status}")
     event = OrderEvent.objects.create(
         order=order,
         kind=OrderEventKind.STATUS_CHANGED,
@@ -105,31 +112,7 @@ def record_event(
     return event
 
 
-def _order_quantities(order: Order) -> dict[int, int]:
-    """Units the order still holds per offer: its lines less what refunds gave back."""
-    quantities: dict[int, int] = {}
-    for offer_id, quantity in order.lines.values_list("offer_id", "quantity"):
-        quantities[offer_id] = quantities.get(offer_id, 0) + quantity
-    for offer_id, quantity in OrderRefundLine.objects.filter(
-        line__order=order, order_refund__status__in=["pending", "succeeded"]
-    ).values_list("line__offer_id", "quantity"):
-        quantities[offer_id] = quantities.get(offer_id, 0) - quantity
-    return {offer_id: n for offer_id, n in quantities.items() if n > 0}
-
-
-def release_reservation(order: Order) -> None:
-    """Give back all the stock the order still holds (it was cancelled or expired)."""
-    if order.stock_reserved:
-        quantities = _order_quantities(order)
-        if quantities:
-            catalog_services.release_stock(quantities=quantities)
-        Order.objects.filter(pk=order.pk).update(stock_reserved=False)
-        order.stock_reserved = False
-
-
-def release_refunded_units(*, order: Order, units: dict[int, int]) -> None:
-    """Give back the reservation of exactly `units` (offer id → units) whose lines were refunded
-    while the order still holds its stock (a shortage found while picking). Call it BEFORE the
-    refund lines are written, while `_order_quantities` still counts them."""
-    if order.stock_reserved and units:
-        catalog_services.release_stock(quantities=units)
+def release_reservation(order: Order, *, actor=None, reason: str = "") -> int:
+    """Give back all the stock the order's lines still hold (it was cancelled, expired or
+    refunded in full). Needs a transaction holding the order's lock."""
+    return release_order_allocations(order=order, actor=actor, reason=reason)

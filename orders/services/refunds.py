@@ -25,7 +25,7 @@ from orders.models import (
     OrderRefundLine,
     RefundReason,
 )
-from orders.services.pipeline import _order_quantities, release_refunded_units
+from orders.services.stock_allocation import release_line_units
 from payments import selectors as payment_selectors
 from payments import services as payment_services
 from payments.models import Payment
@@ -198,14 +198,14 @@ def refund_order_lines(
     payment = payment_selectors.succeeded_payment_for(reference=order.number)
     if payment is None:
         raise errors.NothingToRefund(_("This order has no payment to refund."))
-    units: dict[int, int] = {}
     for line, quantity, _amount in chosen:
-        units[line.offer_id] = units.get(line.offer_id, 0) + quantity
-    held = _order_quantities(order)
-    release_refunded_units(
-        order=order,
-        units={offer_id: min(n, held.get(offer_id, 0)) for offer_id, n in units.items()},
-    )
+        # Units the line still holds (a shortage found while picking) go back on sale; units
+        # already sold (the goods left the store) release nothing.
+        if line.quantity_allocated:
+            line.order = order
+            release_line_units(
+                line=line, units=quantity, actor=actor, reason=f"refund: {reason}", strict=False
+            )
     return _ask_refund(
         order=order,
         payment=payment,

@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 from accounts.member_qr import use_member_qr
 from accounts.models import Member
 from catalog import selectors as catalog_selectors
-from catalog import services as catalog_services
 from omostore.domain_events import send_after_commit
 from omostore.errors import Forbidden
 from omostore.money import Money
@@ -42,6 +41,7 @@ from orders.models import (
 from orders.services.cart import shopper_name, validate_quantity
 from orders.services.checkout import line_total
 from orders.services.refunds import refund_order_lines
+from orders.services.stock_allocation import allocate_new_lines, sell_order_allocations
 from payments import services as payment_services
 from payments.models import PaymentMethod
 from stores.models import Store
@@ -110,11 +110,13 @@ def price_item(*, store: Store, item: BasketItem, offer=None) -> PricedItem:
     )
 
 
-def _take_sold_stock(*, quantities: Mapping[int, int]) -> None:
-    """The ONE place the register touches stock: the goods leave over the counter now, all or
-    none (InsufficientStock lists every short line). Needs the sale's transaction."""
-    catalog_services.reserve_stock(quantities=dict(quantities))
-    catalog_services.take_reserved_stock(quantities=dict(quantities))
+def _take_sold_stock(*, order: Order, lines: list[OrderLine], cashier) -> None:
+    """The ONE place the register touches stock: every line is allocated in full and sold at
+    once through the stock ledger (a `reserve` then a `sell` movement per line, naming the
+    line and the order): the goods leave over the counter now, all or none (catalog's
+    InsufficientStock lists every short line). Needs the sale's transaction."""
+    allocate_new_lines(order=order, lines=lines, actor=cashier)
+    sell_order_allocations(order=order, actor=cashier, reason="register sale")
 
 
 def _fingerprint(**request) -> str:
@@ -225,9 +227,6 @@ def _sell(
         member = use_member_qr(token=member_qr, store_id=store.pk)
     offers = catalog_selectors.offers_by_codes(store=store, codes=[item.code for item in items])
     priced = [price_item(store=store, item=item, offer=offers.get(item.code)) for item in items]
-    quantities: dict[int, int] = {}
-    for item in priced:
-        quantities[item.offer_id] = quantities.get(item.offer_id, 0) + item.quantity
     total = sum((item.total for item in priced), Money.zero(store.currency))
     if total.amount <= 0:
         raise errors.InvalidCheckout(_("This sale costs nothing."))
@@ -243,7 +242,6 @@ def _sell(
                 details={"total": total.as_dict()},
             )
         change = cash_tendered - total.amount
-    _take_sold_stock(quantities=quantities)
     order = Order.objects.create(
         store=store,
         member=member,
@@ -253,9 +251,8 @@ def _sell(
         payment_method=payment_method,
         idempotency_key=f"register:{store.pk}:{idempotency_key}"[:120],
         request_fingerprint=fingerprint,
-        stock_reserved=False,
     )
-    OrderLine.objects.bulk_create(
+    lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             offer_id=item.offer_id,
@@ -264,11 +261,13 @@ def _sell(
             name_ja=item.name_ja,
             sold_by=item.sold_by,
             quantity=item.quantity,
+            quantity_allocated=item.quantity,
             unit_price=item.unit_price.amount,
             line_total=item.total.amount,
         )
         for item in priced
     )
+    _take_sold_stock(order=order, lines=lines, cashier=cashier)
     OrderEvent.objects.create(
         order=order,
         kind=OrderEvent.Kind.STATUS_CHANGED,

@@ -37,7 +37,7 @@ def test_the_apps_keep_their_layers(tmp_path):
 def test_an_upward_import_breaks_the_contract(tmp_path):
     # given a lower app (catalog) that imports a higher one (orders)
     tree = copy_of_the_apps(tmp_path)
-    services = tree / "catalog" / "services.py"
+    services = tree / "catalog" / "services" / "__init__.py"
     services.write_text(services.read_text() + "\nfrom orders.models import Order  # noqa\n")
 
     # when the contract runs

@@ -1,5 +1,6 @@
 """The cart, checkout and order APIs run a bounded number of queries, the same for one line as
-for many (checkout excepted: it reserves each line's stock with one conditional UPDATE)."""
+for many (checkout excepted: it reserves each line's stock with one conditional UPDATE; the
+ledger's movements are one bulk INSERT)."""
 
 import pytest
 from django.db import connection
@@ -60,5 +61,7 @@ def test_the_cart_and_order_apis_cost_the_same_for_one_line_or_eight():
 def test_a_checkout_costs_a_bounded_number_of_queries_and_one_more_per_extra_line():
     two, nine = counts_for(1), counts_for(8)  # the cart holds n + 1 lines at checkout
 
-    assert two["checkout"] <= 20
-    assert nine["checkout"] - two["checkout"] <= 7  # one reservation UPDATE per extra line
+    # 16 here, 4 of them savepoints of the test's own transaction: the issue's budget is 20
+    assert two["checkout"] <= 16, two["checkout"]
+    # one conditional reservation UPDATE per extra line; its movements are one INSERT
+    assert nine["checkout"] - two["checkout"] <= 7

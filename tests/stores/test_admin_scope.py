@@ -20,6 +20,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.models import User
+from catalog import services as catalog_services
 from catalog.models import Product, ScanEvent
 from orders.models import Cart, CartLine, Order, OrderEvent, OrderLine, OrderRefund
 from payments.models import PaymentMethod
@@ -55,6 +56,8 @@ OWNERSHIP = {
     "catalog.shelflabel": lambda label: {label.offer.store_id},
     "catalog.review": lambda review: set(review.product.offers.values_list("store_id", flat=True)),
     "catalog.scanevent": lambda scan: {scan.store_id},
+    "catalog.stockmovement": lambda movement: {movement.offer.store_id},
+    "catalog.pricechange": lambda change: {change.offer.store_id},
     "orders.order": lambda order: {order.store_id},
     "orders.cart": lambda cart: {cart.store_id},
     "orders.orderrefund": lambda refund: {refund.order.store_id},
@@ -78,6 +81,8 @@ def _store_world(store: Store, *, marker: str) -> dict:
     product = factories.make_product(name_en=f"{marker} tofu", name_ja=f"{marker} 豆腐")
     offer = factories.make_offer(store=store, product=product, aisle="Z9")
     label = factories.make_label(offer=offer)
+    catalog_services.receive_stock(offer=offer, units=5, actor=None, reason=f"{marker} delivery")
+    catalog_services.change_price(offer=offer, actor=None, price=318, reason=f"{marker} price")
     picker = factories.make_staff(
         store=store, role=Role.PICKER, email=f"{marker}-picker@example.com"
     )

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0004_member_qr_uses"),
-        ("orders", "0004_order_events_from_history"),
+        ("orders", "0005_line_allocations"),
         ("stores", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
