@@ -256,6 +256,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "omostore.tasks.record_beat_heartbeat", "schedule": 30.0},
     "flush-scan-events": {"task": "catalog.tasks.flush_scan_events", "schedule": 2.0},
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 30.0},
+    "prune-member-qr-uses": {"task": "orders.tasks.prune_member_qr_uses", "schedule": 3600.0},
 }
 
 # --- Internationalisation ------------------------------------------------------------------------

@@ -227,6 +227,7 @@
     $("register-done-change").textContent = sale.change ? `${msg("change", "Change")}: ${sale.change.formatted}` : "";
     $("register-done-qr").src = sale.e_receipt_qr_url;
     $("register-done-receipt").href = sale.receipt_url;
+    root.dataset.paid = "true"; // the basket and payment controls fold away until "Next customer"
     payButton.hidden = true;
   });
 
@@ -237,6 +238,7 @@
     cashInput.value = "";
     refInput.value = "";
     done.hidden = true;
+    delete root.dataset.paid;
     payButton.hidden = false;
     delete root.dataset.sale;
     say(message, "", "info");

@@ -99,6 +99,13 @@ def test_old_uses_are_pruned():
         use_member_qr(token=issue_member_qr(member=member).token, store_id=None)
     assert prune_member_qr_uses() == 1
     assert MemberQrUse.objects.count() == 1
+    # beat runs it hourly
+    from django.conf import settings
+
+    from orders.tasks import prune_member_qr_uses as task
+
+    assert settings.CELERY_BEAT_SCHEDULE["prune-member-qr-uses"]["task"] == task.name
+    assert task() == 0
 
 
 def test_the_member_page_and_its_image():

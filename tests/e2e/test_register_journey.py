@@ -120,3 +120,14 @@ def test_a_register_sale_with_the_member_qr_appears_live_in_the_members_history(
     tablet.locator("#register-done-receipt").click()
     expect(tablet.locator("#receipt-number")).to_have_text(number)
     tablet.screenshot(path=SCREENSHOTS / "register-receipt-1024x768.png")
+
+    # and the register reads in Japanese too
+    tablet.goto("/staff/register/")
+    tablet.locator("#lang-ja").click()
+    expect(tablet.locator("#register-pay")).to_have_text("会計する")
+    code = tablet.locator("#register-code")
+    code.fill(beef.product.barcode)
+    tablet.locator("#register-grams").fill("120")
+    code.press("Enter")
+    expect(tablet.locator(".register-line")).to_have_count(1)
+    tablet.screenshot(path=SCREENSHOTS / "register-ja-1024x768.png")

@@ -452,3 +452,20 @@ def test_a_sale_takes_a_bounded_number_of_queries_and_two_more_per_item(store):
     assert one <= 35, one
     assert ten - one <= 2 * 9, (one, ten)
     assert wallet <= one + 17, (one, wallet)
+
+
+def test_the_receipt_names_the_store_in_the_readers_language(store, goods):
+    apples, _beef = goods
+    store.name_ja = "OMO日本橋店"
+    store.save()
+    sale = sell(
+        cashier_client(store),
+        store,
+        [{"code": apples.product.barcode, "quantity": 1}],
+        cash_tendered=1000,
+    ).json()
+    english = Client().get(sale["e_receipt_url"]).content.decode()
+    japanese = Client(HTTP_ACCEPT_LANGUAGE="ja").get(sale["e_receipt_url"]).content.decode()
+    assert store.name in english and "OMO日本橋店" not in english
+    assert "OMO日本橋店" in japanese
+    assert "¥1,000" in english and "¥880" in english  # tendered and change
