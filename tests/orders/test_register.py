@@ -413,7 +413,10 @@ def test_the_managers_admin_shows_a_sale_without_a_member(store, goods):
     manager = cashier_client(store, role=StaffRole.Role.MANAGER)
     listing = manager.get("/admin/orders/order/")
     assert listing.status_code == 200 and sale["number"] in listing.content.decode()
-    assert manager.get(f"/admin/orders/order/{order.pk}/change/").status_code == 200
+    page = manager.get(f"/admin/orders/order/{order.pk}/change/")
+    assert page.status_code == 200
+    assert "register sale" in page.content.decode()  # the inline: cashier, cash and change
+    assert "¥500" in page.content.decode()
 
 
 def test_the_register_screen_may_run_the_vendored_barcode_reader(store):
