@@ -160,7 +160,9 @@ class RegisterSaleApi(APIView):
             choices=[PaymentMethod.WALLET, PaymentMethod.CASH, PaymentMethod.TERMINAL]
         )
         member_qr = serializers.CharField(max_length=300, required=False, allow_blank=True)
-        cash_tendered = serializers.IntegerField(min_value=0, required=False)
+        cash_tendered = serializers.IntegerField(
+            min_value=0, max_value=payment_services.MAX_AMOUNT, required=False
+        )
         terminal_reference = serializers.CharField(max_length=60, required=False, allow_blank=True)
 
     @extend_schema(

@@ -235,7 +235,7 @@ def _sell(
         if (
             isinstance(cash_tendered, bool)
             or not isinstance(cash_tendered, int)
-            or cash_tendered < total.amount
+            or not total.amount <= cash_tendered <= payment_services.MAX_AMOUNT
         ):
             raise errors.InvalidCheckout(
                 _("The cash handed over must cover the total of %(total)s.") % {"total": total},

@@ -261,6 +261,9 @@ def test_a_card_terminal_sale_records_its_reference(store, goods):
         ([{"code": "4999999999999", "quantity": 1}], {"cash_tendered": 1000}, "unknown_product"),
         ([{"code": "APPLE", "quantity": 0}], {"cash_tendered": 1000}, "validation_error"),
         (None, {"cash_tendered": 100}, "invalid_checkout"),  # less cash than the total
+        (None, {"cash_tendered": 2**31}, "validation_error"),  # more than any column holds
+        (None, {"cash_tendered": -5}, "validation_error"),
+        ([{"code": "x" * 33, "quantity": 1}], {"cash_tendered": 1000}, "validation_error"),
         (None, {"payment_method": "test", "cash_tendered": 1000}, "validation_error"),
         (None, {"payment_method": "wallet"}, "invalid_checkout"),  # a wallet without a QR
         (None, {"payment_method": "wallet", "member_qr": "MQR1.forged:x:y"}, "member_qr_invalid"),
