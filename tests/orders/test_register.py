@@ -475,3 +475,35 @@ def test_the_receipt_names_the_store_in_the_readers_language(store, goods):
     assert store.name in english and "OMO日本橋店" not in english
     assert "OMO日本橋店" in japanese
     assert "¥1,000" in english and "¥880" in english  # tendered and change
+
+
+def test_the_member_sees_the_sale_on_their_order_page_and_in_the_api(store, goods):
+    apples, _beef = goods
+    member = factories.make_member()
+    token = issue_member_qr(member=member).token
+    sale = sell(
+        cashier_client(store),
+        store,
+        [{"code": apples.product.barcode, "quantity": 2}],
+        cash_tendered=500,
+        member_qr=token,
+    ).json()
+    shopper = Client()
+    shopper.force_login(member.user)
+    page = shopper.get(f"/orders/{sale['number']}/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Register" in body
+    assert 'id="exit-pass-qr"' not in body  # no exit pass: the goods left over the counter
+    api = shopper.get(f"/api/v1/orders/{sale['number']}/")
+    assert api.status_code == 200
+    assert (api.json()["channel"], api.json()["status"]) == ("register", "paid")
+    # and the member cannot cancel it: refunds are made at the register
+    cancel = shopper.post(
+        f"/api/v1/orders/{sale['number']}/cancel/",
+        {},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="c1",
+    )
+    assert cancel.status_code in (400, 409)
+    assert Order.objects.get(number=sale["number"]).status == OrderStatus.PAID
