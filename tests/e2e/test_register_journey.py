@@ -121,6 +121,15 @@ def test_a_register_sale_with_the_member_qr_appears_live_in_the_members_history(
     expect(tablet.locator("#receipt-number")).to_have_text(number)
     tablet.screenshot(path=SCREENSHOTS / "register-receipt-1024x768.png")
 
+    # and one apple is refunded there, by line, back to the wallet
+    apple_line = order.lines.get(offer=apples)
+    tablet.locator(f"input[data-line='{apple_line.pk}']").fill("1")
+    tablet.locator("#refund-reason").select_option("damaged")
+    tablet.locator("#register-refund-form button[type=submit]").click()
+    expect(tablet.locator("#register-refunds li")).to_have_count(1)
+    expect(tablet.locator("#register-refunds li")).to_contain_text("¥120")
+    assert WalletAccount.objects.get(member=member).balance == 5000 - 2690 + 120
+
     # and the register reads in Japanese too
     tablet.goto("/staff/register/")
     tablet.locator("#lang-ja").click()
