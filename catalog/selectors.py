@@ -4,6 +4,7 @@ queries whatever the number of reviews, recipes and ingredients."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -349,6 +350,42 @@ def substitute_offers(
         .exclude(pk=exclude_offer_id)
         if offer.stock_available >= min_available
     ]
+
+
+def offer_by_barcode(*, store: Store, barcode: str) -> StoreOffer | None:
+    """The store's active offer of the product with this JAN/EAN-13 (or UPC-A) barcode, or of
+    this SKU: what a register finds for a scanned or typed code."""
+    return offers_by_codes(store=store, codes=[barcode]).get(barcode)
+
+
+def offers_by_codes(*, store: Store, codes: Iterable[str]) -> dict[str, StoreOffer]:
+    """`offer_by_barcode` for a whole basket in one query: code → offer, for the codes this
+    store sells (a code it does not sell is missing from the answer)."""
+    wanted: dict[str, str] = {}  # code as given → the barcode or SKU it names
+    for code in codes:
+        clean = code.strip()
+        if clean.isdigit() and len(clean) in (12, 13):
+            wanted[code] = clean.zfill(13)
+        elif clean and len(clean) <= 32:
+            wanted[code] = clean
+    if not wanted:
+        return {}
+    found = StoreOffer.objects.filter(store=store, is_active=True).select_related(
+        "product", "store"
+    )
+    keys = set(wanted.values()) | {key.upper() for key in wanted.values()}
+    found = found.filter(Q(product__barcode__in=keys) | Q(product__sku__in=keys))
+    by_key: dict[str, StoreOffer] = {}
+    for offer in found:
+        by_key.setdefault(offer.product.barcode, offer)
+        by_key.setdefault(offer.product.sku, offer)
+        by_key.setdefault(offer.product.sku.upper(), offer)
+    answer = {}
+    for code, key in wanted.items():
+        offer = by_key.get(key) or by_key.get(key.upper())
+        if offer is not None:
+            answer[code] = offer
+    return answer
 
 
 # --- Stock ----------------------------------------------------------------------------------------

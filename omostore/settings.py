@@ -271,6 +271,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "members.tasks.remind_points_expiring",
         "schedule": 86400.0,
     },
+    "prune-member-qr-uses": {"task": "orders.tasks.prune_member_qr_uses", "schedule": 3600.0},
 }
 
 # --- Pick and pack (fulfillment.picking) ---------------------------------------------------------
@@ -381,6 +382,12 @@ SPECTACULAR_SETTINGS = {
 # --- Orders -----------------------------------------------------------------------------------
 ORDER_RESERVATION_MINUTES = env.int("ORDER_RESERVATION_MINUTES", default=15)
 EXIT_PASS_MAX_AGE_SECONDS = env.int("EXIT_PASS_MAX_AGE_SECONDS", default=600)
+# The member QR at a register: the app shows a new one every MEMBER_QR_ROTATE_SECONDS; one is
+# accepted for MEMBER_QR_MAX_AGE_SECONDS (a little longer, for a slow queue), once.
+MEMBER_QR_ROTATE_SECONDS = env.int("MEMBER_QR_ROTATE_SECONDS", default=60)
+MEMBER_QR_MAX_AGE_SECONDS = env.int("MEMBER_QR_MAX_AGE_SECONDS", default=120)
+# A register e-receipt link (its QR on the receipt) opens for this long.
+E_RECEIPT_MAX_AGE_DAYS = env.int("E_RECEIPT_MAX_AGE_DAYS", default=90)
 
 # --- Realtime ------------------------------------------------------------------------------------
 HEALTH_CELERY_TIMEOUT = env.float("HEALTH_CELERY_TIMEOUT", default=3.0)

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts import member_qr_views
 from fulfillment import views as fulfillment_views
 from omostore import views
 from omostore.api_docs import ApiDocsPermission, ApiDocsView
@@ -33,6 +34,8 @@ urlpatterns = [
     path("orders/<str:number>/tracking/", fulfillment_views.order_tracking, name="order-tracking"),
     path("", include("accounts.page_urls")),
     path("", include("members.urls")),
+    path("me/qr/", member_qr_views.member_qr_page, name="member-qr"),
+    path("me/qr.svg", member_qr_views.member_qr_svg, name="member-qr-svg"),
     path("", include("orders.page_urls")),
     path("staff/", include("fulfillment.urls")),
     path(

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("fulfillment", "0003_substitutions"),
-        ("orders", "0007_order_status_delivery_failed"),
+        ("orders", "0008_order_status_delivery_failed"),
         ("stores", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -17,7 +17,7 @@ from accounts.models import Member
 from omostore.domain_events import send_after_commit
 from omostore.geo import distance_m
 from omostore.money import Money
-from orders import errors, signals
+from orders import errors, live, signals
 from orders.models import (
     CancelReason,
     CartLine,
@@ -343,6 +343,7 @@ def _create_order(
         payload={"from": "", "to": OrderStatus.PLACED, "reason": ""},
     )
     send_after_commit(signals.order_placed, sender=Order, order=order)
+    live.publish_history(order=order)
     CartLine.objects.filter(cart_id=lines[0].cart_id).delete()
     # What `orders.selectors.order_with_timeline` would read back, known here: the checkout's
     # answer need not read the order again while nothing else changed it.

@@ -15,7 +15,6 @@ from orders.models import (
     Channel,
     Order,
     OrderEventKind,
-    OrderLine,
     OrderRefund,
     OrderStatus,
     RefundReason,
@@ -85,10 +84,11 @@ def _mark_paid(*, order: Order, payment: Payment) -> None:
         method=payment.method,
         amount=payment.amount,
     )
-    catalog_services.mark_verified_purchases(
-        product_ids=OrderLine.objects.filter(order=order).values("offer__product_id"),
-        member_id=order.member_id,
-    )
+    if order.member_id is not None:
+        catalog_services.mark_verified_purchases(
+            product_ids=order.lines.values_list("offer__product_id", flat=True),
+            member_id=order.member_id,
+        )
 
 
 def record_payment_failure(*, payment: Payment) -> None:
@@ -167,6 +167,7 @@ def record_refund(*, refund: Refund) -> None:
         note=order_refund.note,
     )
     live.publish_refund(order=order, order_refund=order_refund, refunds=list(order.refunds.all()))
+    live.publish_history(order=order)
     fully = not payment_selectors.refundable_payments_for(reference=order.number)
     if (
         fully

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0006_order_points_redeemed"),
+        ("orders", "0007_register_channel"),
     ]
 
     operations = [
