@@ -1,9 +1,9 @@
 """The Content Security Policy holds in a real browser: the main pages of every role load in
 headless Chromium, on the real ASGI server, with no CSP violation reported (no
 `securitypolicyviolation` event, no "Refused to ..." console error) and each page works: the
-scanner, the checkout map, the live order page, the staff exit and the pickers' tablet, the admin, the API docs
-and the log-in lockout page. Also: a revoked role reaches the page as a visible, translated notice
-and the page stops reconnecting.
+scanner, the checkout map, the live order page, the staff exit and the pickers' tablet, the
+admin, the API docs and the log-in lockout page. Also: a revoked role reaches the page as a
+visible, translated notice and the page stops reconnecting.
 """
 
 from __future__ import annotations
