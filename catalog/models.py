@@ -148,6 +148,11 @@ class StoreOffer(models.Model):
             and (self.markdown_ends_at is None or at < self.markdown_ends_at)
         )
 
+    @property
+    def regular_price(self) -> Money:
+        """The price without a markdown (search shows it struck through beside a markdown)."""
+        return Money(self.price, self.store.currency)
+
     def current_price(self, at=None) -> Money:
         amount = self.markdown_price if self.markdown_active(at) else self.price
         return Money(amount, self.store.currency)

@@ -4,13 +4,16 @@ queries whatever the number of reviews, recipes and ingredients."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.cache import cache
 from django.db.models import Avg, Count, Q, QuerySet
+from django.utils import timezone
 
 from catalog.models import (
+    Category,
     Product,
     ProductBarcode,
     Recipe,
@@ -130,8 +133,10 @@ def search_offers(
     query: str = "",
     category: str = "",
     zone: str = "",
+    deals: bool = False,
 ) -> QuerySet[StoreOffer]:
-    """A store's active offers matching a name (English or Japanese), SKU or barcode."""
+    """A store's active offers matching a name (English or Japanese), SKU or barcode; `deals`:
+    only those whose markdown is on now."""
     offers = StoreOffer.objects.filter(store=store, is_active=True).select_related(
         "product__category", "store"
     )
@@ -150,7 +155,18 @@ def search_offers(
         offers = offers.filter(product__category__slug=category)
     if zone:
         offers = offers.filter(product__zone=zone)
+    if deals:
+        now = timezone.now()
+        offers = offers.filter(
+            Q(markdown_price__isnull=False)
+            & (Q(markdown_starts_at__isnull=True) | Q(markdown_starts_at__lte=now))
+            & (Q(markdown_ends_at__isnull=True) | Q(markdown_ends_at__gt=now))
+        )
     return offers.order_by("product__name_en", "pk")
+
+
+def categories() -> QuerySet[Category]:
+    return Category.objects.order_by("name_en")
 
 
 def rating_averages(*, product_ids: list[int]) -> dict[int, tuple[float, int]]:
@@ -237,6 +253,25 @@ def active_offers_by_id(*, offer_ids) -> dict[int, StoreOffer]:
     }
 
 
+def offers_of_products(*, store: Store, product_ids) -> dict[int, StoreOffer]:
+    """The store's active offers of these products, with their products, by product id (one
+    query). A product the store does not sell is missing from the answer (members' favourites)."""
+    return {
+        offer.product_id: offer
+        for offer in StoreOffer.objects.select_related("product", "store").filter(
+            store=store, product_id__in=list(product_ids), is_active=True
+        )
+    }
+
+
+def product_by_sku(*, sku: str) -> Product | None:
+    return Product.objects.filter(sku=sku).first()
+
+
+def products_by_sku(*, skus) -> dict[str, Product]:
+    return {p.sku: p for p in Product.objects.filter(sku__in=list(skus))}
+
+
 def recipe_offers(
     *, recipe_slug: str, store: Store
 ) -> list[tuple[Product, StoreOffer | None]] | None:
@@ -315,6 +350,42 @@ def substitute_offers(
         .exclude(pk=exclude_offer_id)
         if offer.stock_available >= min_available
     ]
+
+
+def offer_by_barcode(*, store: Store, barcode: str) -> StoreOffer | None:
+    """The store's active offer of the product with this JAN/EAN-13 (or UPC-A) barcode, or of
+    this SKU: what a register finds for a scanned or typed code."""
+    return offers_by_codes(store=store, codes=[barcode]).get(barcode)
+
+
+def offers_by_codes(*, store: Store, codes: Iterable[str]) -> dict[str, StoreOffer]:
+    """`offer_by_barcode` for a whole basket in one query: code → offer, for the codes this
+    store sells (a code it does not sell is missing from the answer)."""
+    wanted: dict[str, str] = {}  # code as given → the barcode or SKU it names
+    for code in codes:
+        clean = code.strip()
+        if clean.isdigit() and len(clean) in (12, 13):
+            wanted[code] = clean.zfill(13)
+        elif clean and len(clean) <= 32:
+            wanted[code] = clean
+    if not wanted:
+        return {}
+    found = StoreOffer.objects.filter(store=store, is_active=True).select_related(
+        "product", "store"
+    )
+    keys = set(wanted.values()) | {key.upper() for key in wanted.values()}
+    found = found.filter(Q(product__barcode__in=keys) | Q(product__sku__in=keys))
+    by_key: dict[str, StoreOffer] = {}
+    for offer in found:
+        by_key.setdefault(offer.product.barcode, offer)
+        by_key.setdefault(offer.product.sku, offer)
+        by_key.setdefault(offer.product.sku.upper(), offer)
+    answer = {}
+    for code, key in wanted.items():
+        offer = by_key.get(key) or by_key.get(key.upper())
+        if offer is not None:
+            answer[code] = offer
+    return answer
 
 
 # --- Stock ----------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from accounts.models import Member, User
 from catalog import demo_content, demo_data
 from catalog.barcodes import make_jan
 from catalog.models import Category, Product, Recipe, RecipeIngredient, Review, StoreOffer
-from catalog.services import labels_for_offers
+from catalog.services import labels_for_offers, receive_stock
 from payments import services as payment_services
 from stores.models import StaffRole, Store
 from stores.services import grant_store_role
@@ -106,19 +106,16 @@ def _load_catalogue(store: Store) -> None:
                 "sold_by": item["sold_by"],
             },
         )
-        StoreOffer.objects.get_or_create(
+        offer, created = StoreOffer.objects.get_or_create(
             store=store,
             product=product,
-            defaults={
-                "price": item["price"],
-                # Products sold by weight count their stock in grams (the data gives 100 g units).
-                "stock_on_hand": item["stock"] * 100
-                if item["sold_by"] == "weight"
-                else item["stock"],
-                "aisle": item["aisle"],
-                "bay": item["bay"],
-            },
+            defaults={"price": item["price"], "aisle": item["aisle"], "bay": item["bay"]},
         )
+        # Products sold by weight count their stock in grams (the data gives 100 g units). The
+        # opening stock comes in as a delivery, so the ledger explains every unit from the start.
+        units = item["stock"] * 100 if item["sold_by"] == "weight" else item["stock"]
+        if created and units:
+            receive_stock(offer=offer, units=units, actor=None, reason="opening stock")
 
 
 def _demo_user(email: str, **fields) -> User:

@@ -1,8 +1,11 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts import member_qr_views
 from fulfillment import views as fulfillment_views
 from omostore import views
 from omostore.api_docs import ApiDocsPermission, ApiDocsView
@@ -16,6 +19,7 @@ api_v1 = [
     path("", include("payments.urls")),
     path("", include("orders.urls")),
     path("", include("fulfillment.api_urls")),
+    path("", include("members.api_urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +31,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("accounts.page_urls")),
+    path("", include("members.urls")),
+    path("me/qr/", member_qr_views.member_qr_page, name="member-qr"),
+    path("me/qr.svg", member_qr_views.member_qr_svg, name="member-qr-svg"),
     path("", include("orders.page_urls")),
     path("staff/", include("fulfillment.urls")),
     path(
@@ -44,6 +52,9 @@ urlpatterns = [
     ),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+if settings.DEBUG:  # product photos in development; production serves MEDIA_URL from its storage
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler400 = "omostore.views.bad_request"
 handler403 = "omostore.views.permission_denied"

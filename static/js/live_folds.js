@@ -97,5 +97,21 @@
     },
   };
 
-  global.OmoFolds = { order: order, store: store, zone: zone };
+  // The member's history (`history.<user id>`): newest first, as many rows as the snapshot had
+  // room for; a `history.order` row replaces the row of its number or comes in at its place.
+  const HISTORY_ROWS = 20;
+  const history = {
+    apply(state, frame) {
+      if (frame.event !== "history.order") return state;
+      const row = frame.payload;
+      const next = copy(state);
+      next.orders = next.orders.filter((existing) => existing.number !== row.number);
+      next.orders.push(row);
+      next.orders.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
+      next.orders = next.orders.slice(0, HISTORY_ROWS);
+      return next;
+    },
+  };
+
+  global.OmoFolds = { order: order, store: store, zone: zone, history: history };
 })(window);

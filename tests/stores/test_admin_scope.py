@@ -23,6 +23,7 @@ from accounts.models import User
 from catalog import services as catalog_services
 from catalog.models import Product, ScanEvent
 from fulfillment.models import Bag, PickLine, PickScan, PickTask, Substitution
+from members.models import StorePointsRule
 from orders.models import Cart, CartLine, Order, OrderEvent, OrderLine, OrderRefund
 from payments.models import PaymentMethod
 from stores.models import StaffRole, Store
@@ -66,6 +67,7 @@ OWNERSHIP = {
     "fulfillment.pickscan": lambda scan: {scan.line.task.store_id},
     "fulfillment.substitution": lambda substitution: {substitution.line.task.store_id},
     "fulfillment.bag": lambda bag: {bag.task.store_id},
+    "members.storepointsrule": lambda rule: {rule.store_id},
     "payments.payment": SUPERUSER_ONLY,
     "payments.refund": SUPERUSER_ONLY,
     "payments.walletaccount": SUPERUSER_ONLY,
@@ -175,6 +177,7 @@ def _store_world(store: Store, *, marker: str) -> dict:
     CartLine.objects.create(cart=cart, offer=offer, quantity=1)
     factories.make_wallet(member=shopper, balance=1000)
     factories.make_payment(member=shopper, reference=order.number)
+    StorePointsRule.objects.create(store=store, spend_per_point=100)
     return {"product": product, "offer": offer, "picker": picker, "shopper": shopper}
 
 
