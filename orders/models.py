@@ -106,6 +106,10 @@ class Order(models.Model):
     )
     currency = models.CharField(max_length=3, choices=currency_choices)
     total = models.PositiveIntegerField()
+    # Loyalty points taken off at checkout (1 point = 1 minor unit), already out of `total` and
+    # of the lines' totals; the points themselves are the members app's (orders.signals.
+    # redeem_points).
+    points_redeemed = models.PositiveIntegerField(default=0)
     payment_method = models.CharField(max_length=8)
     idempotency_key = models.CharField(max_length=120)
     request_fingerprint = models.CharField(max_length=64)

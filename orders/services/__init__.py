@@ -12,6 +12,7 @@
 - `refunds`: per line, by amount, or everything that is left
 - `payment_outcomes`: what a payment's or a refund's outcome does to its order
 - `exit_pass`: scan & go exit passes
+- `substitution`: a substitute agreed while picking becomes a line of its own
 - `register`: sales and line refunds at a staffed register, and their e-receipts
 """
 
@@ -87,6 +88,7 @@ from orders.services.stock_allocation import (
     release_order_allocations,
     sell_order_allocations,
 )
+from orders.services.substitution import substitute_line_units
 
 __all__ = [
     "DEFAULT_WEIGHED_GRAMS",
@@ -141,6 +143,7 @@ __all__ = [
     "set_status",
     "start_order_payment",
     "store_is_open",
+    "substitute_line_units",
     "validate_quantity",
     "verify_exit_pass",
 ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_member_qr_uses"),
+        ("accounts", "0005_member_qr_uses"),
         ("payments", "0001_initial"),
     ]
 

@@ -7,8 +7,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_member_qr_uses"),
-        ("orders", "0005_line_allocations"),
+        ("accounts", "0005_member_qr_uses"),
+        ("orders", "0006_order_points_redeemed"),
         ("stores", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
