@@ -377,6 +377,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The staff refund reasons are asked for by two endpoints (the manager's refund and the
+    # register's): one name for the set, beside the cancel reasons' set.
+    "ENUM_NAME_OVERRIDES": {"StaffRefundReasonEnum": "orders.models.STAFF_REFUND_REASONS"},
 }
 
 # --- Orders -----------------------------------------------------------------------------------
