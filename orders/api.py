@@ -447,6 +447,9 @@ class CheckoutApi(APIView):
         channel = serializers.ChoiceField(choices=Channel.choices)
         payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
         delivery = DeliverySerializer(required=False, allow_null=True)
+        points = serializers.IntegerField(
+            required=False, min_value=0, default=0, help_text="Loyalty points to use (1 = ¥1)."
+        )
 
     @extend_schema(
         request=InputSerializer,
@@ -487,10 +490,14 @@ class CheckoutApi(APIView):
             delivery=services.DeliveryRequest(**delivery) if delivery else None,
             idempotency_key=key,
             fingerprint=_fingerprint(request.data),
+            points=data.get("points", 0),
         )
         # A new order whose payment is still pending is as `place_order` left it (lines,
-        # timeline and no refunds already attached); a paid or replayed one is read again.
-        fresh = created and payment is not None and payment.status == Payment.Status.PENDING
+        # timeline and no refunds already attached); one its payment paid at once gets its row
+        # and timeline read again; a replayed one is read in full.
+        fresh = created and payment is not None
+        if fresh and payment.status != Payment.Status.PENDING:
+            order = selectors.order_after_its_payment(order=order)
         return Response(
             _order_body(order, payment, reread=not fresh),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
