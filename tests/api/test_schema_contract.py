@@ -49,7 +49,7 @@ from stores.models import Store
 from tests.orders import helpers as order_helpers
 
 SEED = 20261130
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "20"))
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
 AUTHS = ["anonymous", "member", "manager"]
 
 
