@@ -71,9 +71,6 @@ def _mark_paid(*, order: Order, payment: Payment) -> None:
     fields = {"paid_at": now}
     if order.channel == Channel.DELIVERY:
         fields["promised_by"] = now + DELIVERY_PROMISE
-    if order.channel == Channel.IN_STORE:
-        # Scan & go: the goods are already in the shopper's bag.
-        sell_order_allocations(order=order, reason="scan & go paid")
     set_status(
         order=order, to_status=OrderStatus.PAID, note=f"paid by {payment.method}", also=fields
     )
@@ -89,6 +86,10 @@ def _mark_paid(*, order: Order, payment: Payment) -> None:
         product_ids=OrderLine.objects.filter(order=order).values("offer__product_id"),
         member_id=order.member_id,
     )
+    if order.channel == Channel.IN_STORE:
+        # Scan & go: the goods are already in the shopper's bag. Last, so the offers' rows are
+        # locked only until the payment's commit.
+        sell_order_allocations(order=order, reason="scan & go paid")
 
 
 def record_payment_failure(*, payment: Payment) -> None:
