@@ -89,3 +89,44 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_prefix}… ({self.user})"
+
+
+class DeliveryAddress(models.Model):
+    """An address the member saved for delivery, with the point on the map riders go to."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="addresses")
+    label = models.CharField(max_length=40, blank=True, help_text="Home, work…")
+    address = models.CharField(max_length=255)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name_plural = "delivery addresses"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(latitude__gte=-90, latitude__lte=90)
+                & models.Q(longitude__gte=-180, longitude__lte=180),
+                name="delivery_address_on_earth",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label or self.address
+
+
+class MemberQrUse(models.Model):
+    """A member QR that was used once (at a register). The token's id is unique here, so the
+    same QR can authorise one sale only: a second scan, at the same register or another one at
+    the same moment, meets this row. Rows older than the QR's lifetime are pruned."""
+
+    token_id = models.CharField(max_length=32, unique=True)
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="qr_uses")
+    store = models.ForeignKey(
+        "stores.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    used_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"member QR {self.token_id} of {self.member_id}"

@@ -26,6 +26,7 @@ from catalog.models import (
     Category,
     PriceChange,
     Product,
+    ProductBarcode,
     Recipe,
     RecipeIngredient,
     Review,
@@ -35,6 +36,7 @@ from catalog.models import (
     StoreOffer,
 )
 from catalog.selectors import LOW_STOCK_AT, LOW_STOCK_GRAMS_AT, stock_state
+from catalog.services.photos import shrink_product_photo
 from catalog.services.prices import PRICE_FIELDS
 from omostore.money import Money
 from stores.admin_scoping import (
@@ -164,6 +166,15 @@ class StoreOfferInline(StoreScopedMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("store")
 
 
+class ProductBarcodeInline(admin.TabularInline):
+    """A product's other barcodes: multipacks and in-store weight-label prefixes (pick and pack
+    accepts each)."""
+
+    model = ProductBarcode
+    extra = 0
+    fields = ["kind", "code", "pack_size"]
+
+
 @admin.register(Product)
 class ProductAdmin(StoreScopedAdmin):
     store_path = "offers__store"
@@ -171,7 +182,7 @@ class ProductAdmin(StoreScopedAdmin):
     list_filter = ["zone", "category"]
     search_fields = ["sku", "barcode", "name_en", "name_ja"]
     list_select_related = ["category"]
-    inlines = [StoreOfferInline]
+    inlines = [StoreOfferInline, ProductBarcodeInline]
 
     def scope_queryset(self, request, queryset):
         """The products the manager's stores sell, and those no store sells yet (a manager may
@@ -183,6 +194,8 @@ class ProductAdmin(StoreScopedAdmin):
         return queryset.filter(pk__in=in_scope.values("pk"))
 
     def save_model(self, request, obj, form, change):
+        if "image" in form.changed_data and obj.image:
+            shrink_product_photo(product=obj)  # phones get a light JPEG, not the camera's file
         admin.ModelAdmin.save_model(self, request, obj, form, change)  # a shared row: no store
 
     def save_formset(self, request, form, formset, change):

@@ -33,8 +33,17 @@ SOURCES = {"scanner": ScanEvent.Source.IN_APP, "typed": ScanEvent.Source.TYPED}
 
 
 def home(request):
-    """The shopper's front page: the stores to shop in."""
-    return render(request, "home.html", {"stores": store_selectors.active_stores()})
+    """The shopper's front page: the stores to shop in, categories and deals of the first."""
+    stores = list(store_selectors.active_stores())
+    return render(
+        request,
+        "home.html",
+        {
+            "stores": stores,
+            "store": stores[0] if stores else None,
+            "categories": selectors.categories(),
+        },
+    )
 
 
 def device_id(request) -> str:
@@ -215,12 +224,15 @@ def search(request):
         store = stores[0]
     query = request.GET.get("q", "")[:100]
     page = None
-    if store is not None and (query or request.GET.get("zone") or request.GET.get("category")):
+    deals = request.GET.get("deals") == "1"
+    filtered = request.GET.get("zone") or request.GET.get("category") or deals
+    if store is not None and (query or filtered):
         offers = selectors.search_offers(
             store=store,
             query=query,
             zone=request.GET.get("zone", ""),
             category=request.GET.get("category", ""),
+            deals=deals,
         )
         page = Paginator(offers, 20).get_page(request.GET.get("page"))
         for offer in page:
@@ -228,7 +240,7 @@ def search(request):
     return render(
         request,
         "catalog/search.html",
-        {"stores": stores, "store": store, "query": query, "page": page},
+        {"stores": stores, "store": store, "query": query, "page": page, "deals": deals},
     )
 
 

@@ -26,7 +26,9 @@ DEMO_PASSWORD = "omostore-demo"  # noqa: S105 (published demo log-in, refused in
 DEMO_STORE_CODE = "tokyo-nihonbashi"
 DEMO_ACCOUNTS: list[tuple[str, str]] = [
     ("shopper@example.com", "member (shopper)"),
-    ("picker@example.com", "picker and packer at the Nihonbashi store"),
+    ("picker@example.com", "picker and packer at the Nihonbashi store (/staff/: the pick queue)"),
+    ("packer@example.com", "packer at the Nihonbashi store (/staff/: the packing station)"),
+    ("counter@example.com", "pickup counter and exit staff at the Nihonbashi store (/staff/)"),
     ("rider@example.com", "rider for the Nihonbashi store"),
     ("manager@example.com", "store manager (Django admin)"),
 ]
@@ -130,6 +132,10 @@ def _load_accounts(store: Store) -> None:
     picker = _demo_user("picker@example.com", display_name="Kenta Ito")
     grant_store_role(user=picker, store=store, role=StaffRole.Role.PICKER)
     grant_store_role(user=picker, store=store, role=StaffRole.Role.PACKER)
+    packer = _demo_user("packer@example.com", display_name="Sota Kobayashi")
+    grant_store_role(user=packer, store=store, role=StaffRole.Role.PACKER)
+    counter = _demo_user("counter@example.com", display_name="Mei Yamamoto")
+    grant_store_role(user=counter, store=store, role=StaffRole.Role.EXIT)
     rider = _demo_user("rider@example.com", display_name="Yuki Tanaka")
     grant_store_role(user=rider, store=store, role=StaffRole.Role.RIDER)
     manager = _demo_user("manager@example.com", display_name="Aiko Watanabe")

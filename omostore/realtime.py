@@ -65,6 +65,12 @@ class groups:
         return _group("user", int(user_id))
 
     @staticmethod
+    def member_history(user_id: int) -> str:
+        """One member's order history, every channel (`history.<user id>`): a register sale
+        appears there while the member is still at the counter."""
+        return _group("history", int(user_id))
+
+    @staticmethod
     def rider(rider_id: int) -> str:
         """One rider's phone: their trip (`rider.<user id>`)."""
         return _group("rider", int(rider_id))

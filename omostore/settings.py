@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "payments",
     "orders",
     "fulfillment",
+    "members",
 ]
 
 MIDDLEWARE = [
@@ -256,7 +257,34 @@ CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "omostore.tasks.record_beat_heartbeat", "schedule": 30.0},
     "flush-scan-events": {"task": "catalog.tasks.flush_scan_events", "schedule": 2.0},
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 30.0},
+    "expire-substitutions": {"task": "fulfillment.tasks.expire_substitutions", "schedule": 15.0},
+    "create-missing-pick-tasks": {
+        "task": "fulfillment.tasks.create_missing_pick_tasks",
+        "schedule": 60.0,
+    },
+    "expire-points": {"task": "members.tasks.expire_points", "schedule": 3600.0},
+    "catch-up-purchase-points": {
+        "task": "members.tasks.catch_up_purchase_points",
+        "schedule": 600.0,
+    },
+    "remind-points-expiring": {
+        "task": "members.tasks.remind_points_expiring",
+        "schedule": 86400.0,
+    },
+    "prune-member-qr-uses": {"task": "orders.tasks.prune_member_qr_uses", "schedule": 3600.0},
 }
+
+# --- Pick and pack (fulfillment.picking) ---------------------------------------------------------
+# A pickup order is ready this long after payment; a delivery's tasks are due at its promise less
+# the ride (at RIDER_METRES_PER_MINUTE) and PICK_PACKING_MINUTES.
+PICKUP_READY_MINUTES = env.int("PICKUP_READY_MINUTES", default=15)
+PICK_PACKING_MINUTES = env.int("PICK_PACKING_MINUTES", default=3)
+RIDER_METRES_PER_MINUTE = env.int("RIDER_METRES_PER_MINUTE", default=250)
+# A weighed item further than this from the ordered grams asks the picker to confirm.
+WEIGHT_TOLERANCE = env.float("WEIGHT_TOLERANCE", default=0.10)
+# How long a shopper has to accept or decline a proposed substitute before their standing choice
+# applies (the beat task `expire-substitutions`).
+SUBSTITUTION_ANSWER_SECONDS = env.int("SUBSTITUTION_ANSWER_SECONDS", default=300)
 
 # --- Internationalisation ------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -318,7 +346,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "omostore.schema.OmoAutoSchema",
     "EXCEPTION_HANDLER": "omostore.errors.api_exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "omostore.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_THROTTLE_RATES": {"auth_token": "10/min"},
     # Throttles use omostore.client_ip; DRF's own get_ident is told the same proxy count.
@@ -337,6 +365,12 @@ SPECTACULAR_SETTINGS = {
 # --- Orders -----------------------------------------------------------------------------------
 ORDER_RESERVATION_MINUTES = env.int("ORDER_RESERVATION_MINUTES", default=15)
 EXIT_PASS_MAX_AGE_SECONDS = env.int("EXIT_PASS_MAX_AGE_SECONDS", default=600)
+# The member QR at a register: the app shows a new one every MEMBER_QR_ROTATE_SECONDS; one is
+# accepted for MEMBER_QR_MAX_AGE_SECONDS (a little longer, for a slow queue), once.
+MEMBER_QR_ROTATE_SECONDS = env.int("MEMBER_QR_ROTATE_SECONDS", default=60)
+MEMBER_QR_MAX_AGE_SECONDS = env.int("MEMBER_QR_MAX_AGE_SECONDS", default=120)
+# A register e-receipt link (its QR on the receipt) opens for this long.
+E_RECEIPT_MAX_AGE_DAYS = env.int("E_RECEIPT_MAX_AGE_DAYS", default=90)
 
 # --- Realtime ------------------------------------------------------------------------------------
 HEALTH_CELERY_TIMEOUT = env.float("HEALTH_CELERY_TIMEOUT", default=3.0)
@@ -426,3 +460,70 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Email (sign-up confirmation, password reset) ----------------------------------------------
+# Development prints emails on the console; production sends through SMTP (the EMAIL_*
+# variables).
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="OMO Store <no-reply@omostore.local>")
+if PRODUCTION:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+    EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+else:
+    EMAIL_BACKEND = env.str(
+        "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+    )
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # a reset link works for a day
+
+# --- Points (members) -----------------------------------------------------------------------------
+POINTS_EXPIRY_DAYS = env.int("POINTS_EXPIRY_DAYS", default=365)  # each grant lasts 12 months
+POINTS_SPEND_PER_POINT = env.int("POINTS_SPEND_PER_POINT", default=100)  # unless the store says
+POINTS_PER_VERIFIED_REVIEW = env.int("POINTS_PER_VERIFIED_REVIEW", default=20)
+POINTS_PER_SCAN = env.int("POINTS_PER_SCAN", default=1)  # first scan of a product per day/store
+POINTS_SCANS_PER_DAY = env.int("POINTS_SCANS_PER_DAY", default=10)  # scan grants per member/day
+POINTS_EXPIRING_SOON_DAYS = env.int("POINTS_EXPIRING_SOON_DAYS", default=30)
+
+# --- Web Push (members) ---------------------------------------------------------------------------
+# VAPID: the server's P-256 key that push services check. Production sets VAPID_PRIVATE_KEY (the
+# raw 32-byte key, base64url, as `vapid --gen` or members' `vapid_key` prints it; without it no
+# push is sent, the inbox still works); development generates one into var/ once.
+
+
+def _development_vapid_key() -> str:
+    key_file = VAR_DIR / "vapid_private_key"
+    if not key_file.exists():
+        import base64
+
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        raw = key.private_numbers().private_value.to_bytes(32, "big")
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(base64.urlsafe_b64encode(raw).decode().rstrip("="))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="") or (
+    "" if PRODUCTION else _development_vapid_key()
+)
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:push@omostore.local")
+# Push service hosts a subscription may point at (anything else is refused: no request to a
+# host a browser did not give us). Suffix match on the endpoint's host name.
+WEB_PUSH_HOSTS = env.list(
+    "WEB_PUSH_HOSTS",
+    default=[
+        "fcm.googleapis.com",
+        "updates.push.services.mozilla.com",
+        "push.apple.com",
+        "notify.windows.com",
+    ],
+)
+WEB_PUSH_TIMEOUT = env.float("WEB_PUSH_TIMEOUT", default=10.0)
+# The Celery queue of push tasks: Celery's default queue, which every worker consumes, unless a
+# deployment gives pushes workers of their own.
+WEB_PUSH_QUEUE = env.str("WEB_PUSH_QUEUE", default="celery")

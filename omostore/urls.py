@@ -1,8 +1,11 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts import member_qr_views
 from fulfillment import views as fulfillment_views
 from omostore import views
 from omostore.api_docs import ApiDocsPermission, ApiDocsView
@@ -15,6 +18,8 @@ api_v1 = [
     path("", include("catalog.api_urls")),
     path("", include("payments.urls")),
     path("", include("orders.urls")),
+    path("", include("fulfillment.api_urls")),
+    path("", include("members.api_urls")),
 ]
 
 urlpatterns = [
@@ -26,8 +31,17 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("accounts.page_urls")),
+    path("", include("members.urls")),
+    path("me/qr/", member_qr_views.member_qr_page, name="member-qr"),
+    path("me/qr.svg", member_qr_views.member_qr_svg, name="member-qr-svg"),
     path("", include("orders.page_urls")),
     path("staff/", include("fulfillment.urls")),
+    path(
+        "orders/<str:number>/pickup-code.svg",
+        fulfillment_views.pickup_code_svg,
+        name="order-pickup-code-svg",
+    ),
     path("rider/", fulfillment_views.rider_home, name="rider-home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
@@ -38,6 +52,9 @@ urlpatterns = [
     ),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+if settings.DEBUG:  # product photos in development; production serves MEDIA_URL from its storage
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler400 = "omostore.views.bad_request"
 handler403 = "omostore.views.permission_denied"

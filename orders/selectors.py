@@ -211,3 +211,60 @@ def staff_order(*, number: str, store_ids: list[int] | None) -> Order | None:
     if store_ids is not None:
         orders = orders.filter(store_id__in=store_ids)
     return orders.first()
+
+
+def lines_for_picking(*, order_id: int) -> list[OrderLine]:
+    """An order's lines with their offer and product (zone, aisle, bay, barcode): what pick
+    and pack turns into pick lines."""
+    return list(
+        OrderLine.objects.filter(order_id=order_id).select_related("offer__product").order_by("pk")
+    )
+
+
+def paid_orders_without(*, channels, since, exclude_ids) -> list[int]:
+    """Ids of orders of `channels` paid since `since`, still paid (not picked or cancelled),
+    and not among `exclude_ids` (a subquery): the catch-up sweep of an app that missed
+    `order_paid`."""
+    return list(
+        Order.objects.filter(
+            channel__in=list(channels), status=OrderStatus.PAID, paid_at__gte=since
+        )
+        .exclude(pk__in=exclude_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def orders_paid_since(*, since) -> QuerySet[Order]:
+    """Orders paid at or after `since`, any channel, oldest first (members' catch-up of points)."""
+    return Order.objects.filter(paid_at__gte=since).order_by("paid_at", "pk")
+
+
+def history_snapshot(*, member: Member) -> dict:
+    """The member history group's snapshot: the newest orders as `live.history_row`s."""
+    orders = (
+        Order.objects.filter(member=member)
+        .select_related("store")
+        .prefetch_related("lines", "refunds")
+        .order_by("-created_at", "-pk")[: live.HISTORY_SNAPSHOT_ORDERS]
+    )
+    return {"orders": [live.history_row(order) for order in orders]}
+
+
+def register_sale(*, store: Store, number: str) -> Order | None:
+    """A register sale of `store` with its lines, refunds and sale row, or None (another
+    store's sale is as unknown as a missing one)."""
+    return (
+        Order.objects.filter(store=store, number=number, channel="register")
+        .select_related("store", "member__user", "register_sale__cashier")
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
+        .first()
+    )
+
+
+def recent_register_sales(*, store: Store, limit: int = 10) -> list[Order]:
+    return list(
+        Order.objects.filter(store=store, channel="register")
+        .select_related("register_sale")
+        .order_by("-created_at", "-pk")[:limit]
+    )

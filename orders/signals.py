@@ -48,3 +48,15 @@ order_cancelled = Signal()
 #   lines (list of {"line_id", "quantity", "amount"}; empty for a refund by amount),
 #   fully_refunded (bool: nothing is left to refund on any payment), event_id (int)
 order_refunded = Signal()
+
+
+# A HOOK, not an event: sent INSIDE the checkout transaction, before the order row exists, when a
+# checkout asks to pay part of the cart with loyalty points. A receiver (members) takes the points
+# from the member's balance for this checkout, idempotently by `idempotency_key`, or raises a
+# domain error, which refuses the checkout and rolls back everything (nothing reserved, nothing
+# taken). With no receiver, a checkout with points is refused. A cancelled or refunded order
+# gives the points back through order_cancelled / order_refunded.
+#   member, store, points (int), goods_total (int, minor units), idempotency_key (str),
+#   order_number (str: the number the order will have if the checkout commits)
+#   A receiver returns the number of points it took.
+redeem_points = Signal()

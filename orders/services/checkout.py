@@ -17,7 +17,7 @@ from accounts.models import Member
 from omostore.domain_events import send_after_commit
 from omostore.geo import distance_m
 from omostore.money import Money
-from orders import errors, signals
+from orders import errors, live, signals
 from orders.models import (
     CancelReason,
     CartLine,
@@ -26,6 +26,7 @@ from orders.models import (
     OrderEvent,
     OrderLine,
     OrderStatus,
+    new_order_number,
 )
 from orders.services.cancellation import cancel_unpaid_order
 from orders.services.cart import shopper_name, validate_quantity
@@ -117,6 +118,7 @@ def place_order(
     delivery: DeliveryRequest | None,
     idempotency_key: str,
     fingerprint: str,
+    points: int = 0,
 ) -> tuple[Order, Payment | None, bool]:
     """Check out the member's cart: an order with a price snapshot, its stock reserved, and its
     payment started. Returns (order, payment, created). The same idempotency key returns the
@@ -147,6 +149,7 @@ def place_order(
             distance=distance,
             idempotency_key=idempotency_key,
             fingerprint=fingerprint,
+            points=points,
         )
     except IntegrityError:  # the same key, twice at once: the first one won
         existing = Order.objects.filter(member=member, idempotency_key=idempotency_key).first()
@@ -208,6 +211,42 @@ def _replayed(order: Order, fingerprint: str) -> tuple[Order, Payment | None, bo
     return order, payment_selectors.latest_payment_for(reference=order.number), False
 
 
+def _redeem_points(*, member, store, points, priced, total, idempotency_key, order_number):
+    """Take `points` off the order (1 point = 1 minor unit), at most all but one minor unit (a
+    payment is never of nothing), shared over the lines in proportion to their totals so that a
+    refund of a line gives back what was paid for it. The points are taken by the receiver of
+    `signals.redeem_points` (members), inside this transaction."""
+    if points < 0 or points >= total.amount:
+        raise errors.InvalidCheckout(
+            _("You can use from 1 to %(most)d points on this order.")
+            % {"most": max(total.amount - 1, 0)},
+            details={"most": max(total.amount - 1, 0)},
+        )
+    taken = [
+        result
+        for _receiver, result in signals.redeem_points.send(
+            sender=Order,
+            member=member,
+            store=store,
+            points=points,
+            goods_total=total.amount,
+            idempotency_key=idempotency_key,
+            order_number=order_number,
+        )
+        if result
+    ]
+    if taken != [points]:
+        raise errors.InvalidCheckout(_("Points cannot be used here."))
+    shares = Money(points, total.currency).allocate(
+        [line_total.amount for _, _, line_total in priced]
+    )
+    priced = [
+        (line, unit, line_total - share)
+        for (line, unit, line_total), share in zip(priced, shares, strict=True)
+    ]
+    return priced, total - Money(points, total.currency)
+
+
 @transaction.atomic
 def _create_order(
     *,
@@ -219,6 +258,7 @@ def _create_order(
     distance: int | None,
     idempotency_key: str,
     fingerprint: str,
+    points: int = 0,
 ) -> Order:
     lines = list(
         CartLine.objects.filter(cart__member=member, cart__store=store).select_related(
@@ -240,6 +280,17 @@ def _create_order(
         total = line_total(unit_price=unit, quantity=line.quantity, sold_by=product.sold_by)
         priced.append((line, unit, total))
     order_total = sum((total for _, _, total in priced), Money.zero(store.currency))
+    number = new_order_number()
+    if points:
+        priced, order_total = _redeem_points(
+            member=member,
+            store=store,
+            points=points,
+            priced=priced,
+            total=order_total,
+            idempotency_key=idempotency_key,
+            order_number=number,
+        )
     if payment_method == PaymentMethod.WALLET:
         balance = payment_services.wallet_balance(member=member)
         if balance.currency != order_total.currency or balance < order_total:
@@ -250,11 +301,13 @@ def _create_order(
                 details={"balance": balance.as_dict(), "total": order_total.as_dict()},
             )
     order = Order.objects.create(
+        number=number,
         store=store,
         member=member,
         channel=channel,
         currency=store.currency,
         total=order_total.amount,
+        points_redeemed=points,
         payment_method=payment_method,
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
@@ -287,6 +340,7 @@ def _create_order(
         payload={"from": "", "to": OrderStatus.PLACED, "reason": ""},
     )
     send_after_commit(signals.order_placed, sender=Order, order=order)
+    live.publish_history(order=order)
     CartLine.objects.filter(cart_id=lines[0].cart_id).delete()
     # Each line holds all its units: one conditional UPDATE and one movement per line, or
     # InsufficientStock listing every short line and this whole transaction undone. Last, so

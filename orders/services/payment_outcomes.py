@@ -82,10 +82,11 @@ def _mark_paid(*, order: Order, payment: Payment) -> None:
         method=payment.method,
         amount=payment.amount,
     )
-    catalog_services.mark_verified_purchases(
-        product_ids=OrderLine.objects.filter(order=order).values("offer__product_id"),
-        member_id=order.member_id,
-    )
+    if order.member_id is not None:
+        catalog_services.mark_verified_purchases(
+            product_ids=OrderLine.objects.filter(order=order).values("offer__product_id"),
+            member_id=order.member_id,
+        )
     if order.channel == Channel.IN_STORE:
         # Scan & go: the goods are already in the shopper's bag. Last, so the offers' rows are
         # locked only until the payment's commit.
@@ -168,6 +169,7 @@ def record_refund(*, refund: Refund) -> None:
         note=order_refund.note,
     )
     live.publish_refund(order=order, order_refund=order_refund, refunds=list(order.refunds.all()))
+    live.publish_history(order=order)
     fully = not payment_selectors.refundable_payments_for(reference=order.number)
     if (
         fully

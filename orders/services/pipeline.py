@@ -73,6 +73,7 @@ def set_status(
         note=note[:200],
     )
     live.publish_status(order=order, event=event)
+    live.publish_history(order=order)
     send_after_commit(
         signals.order_status_changed,
         sender=Order,

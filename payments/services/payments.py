@@ -27,6 +27,7 @@ from payments.models import (
     WalletTopUp,
 )
 from payments.services.common import (
+    REGISTER_METHODS,
     TOP_UP_REFERENCE_PREFIX,
     Status,
     _check_amount,
@@ -165,6 +166,39 @@ def _pay_from_wallet(
         )
     payment.member = member
     return _mark_succeeded(payment_id=payment.pk, from_statuses=(Status.PENDING,), known=payment)
+
+
+@transaction.atomic
+def record_register_payment(
+    *,
+    member: Member | None,
+    reference: str,
+    amount: int,
+    currency: str,
+    method: str,
+    provider_ref: str,
+    idempotency_key: str,
+) -> Payment:
+    """Money a staffed register took itself: cash, or a card on the store's terminal (its
+    reference in `provider_ref`). Succeeds at once (payment_succeeded sent); `member` is None
+    for a shopper who showed no member QR. The same key returns the same payment."""
+    _check_amount(amount, currency)
+    if method not in REGISTER_METHODS:
+        raise PaymentMethodUnavailable(_("Unknown payment method %(method)s.") % {"method": method})
+    request = {
+        "member_id": member.pk if member else None,
+        "reference": reference,
+        "amount": amount,
+        "currency": currency,
+        "method": method,
+    }
+    existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return _same_payment(existing, **request)
+    payment = Payment.objects.create(
+        idempotency_key=idempotency_key, provider_ref=provider_ref[:120], **request
+    )
+    return _mark_succeeded(payment_id=payment.pk, from_statuses=(Status.PENDING,))
 
 
 def _start_provider_payment(

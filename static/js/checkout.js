@@ -183,6 +183,9 @@
       channel: selected("channel"),
       payment_method: selected("payment_method"),
     };
+    const points = Number((document.getElementById("use-points") || {}).value || 0);
+    if (points > 0) body.points = points; // checkout_points.js keeps it within the balance
+
     if (body.channel === "delivery") {
       body.delivery = {
         address: addressInput.value.trim(),
@@ -205,6 +208,11 @@
     event.preventDefault();
     showError("");
     const body = requestBody();
+    if (!body.payment_method) {
+      // A short wallet is never swapped for another method behind the shopper's back.
+      showError(msg("choose-payment", "Choose how to pay."));
+      return;
+    }
     if (body.channel === "delivery") {
       if (!body.delivery.address) {
         showError(msg("need-address", "Type the delivery address."));

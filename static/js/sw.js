@@ -220,3 +220,39 @@ async function staticFile(event, url) {
   event.waitUntil(network.catch(() => {}));
   return cached;
 }
+
+// --- Web Push (members: /account/notifications/) --------------------------------------------------
+// The server sends {id, kind, title, body, url, tag}, encrypted for this browser (aes128gcm).
+
+self.addEventListener("push", (event) => {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch (error) {
+    message = { title: event.data ? event.data.text() : "OMO Store" };
+  }
+  event.waitUntil(
+    self.registration.showNotification(message.title || "OMO Store", {
+      body: message.body || "",
+      tag: message.tag || undefined,
+      icon: "/static/icons/icon-192.png",
+      badge: "/static/icons/icon-192.png",
+      data: { url: message.url || "/inbox/" },
+    })
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL((event.notification.data && event.notification.data.url) || "/inbox/", self.location.origin);
+  if (url.origin !== self.location.origin) return; // only our own pages
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+      for (const client of windows) {
+        if (client.url === url.href && "focus" in client) return client.focus();
+      }
+      return self.clients.openWindow(url.href);
+    })()
+  );
+});

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["omostore", "stores", "accounts", "catalog", "payments", "orders", "fulfillment"]
+APPS = ["omostore", "stores", "accounts", "catalog", "payments", "orders", "fulfillment", "members"]
 LINT_IMPORTS = str(Path(sys.executable).with_name("lint-imports"))
 
 

@@ -1,0 +1,46 @@
+/* Favourite hearts (product page, search, /favourites/): every [data-favourite-sku] button.
+ * The HTML is the same for everyone (the product body can be cached for all); a logged-in page
+ * asks GET /api/v1/favourites/state/?skus=… which of them are hearted and fills the hearts in.
+ * A tap PUTs or DELETEs /api/v1/favourites/<sku>/; logged out, it goes to the log-in page.
+ * On the favourites store picker, changing the store reloads with ?store=. Needs cart.js. */
+(function () {
+  "use strict";
+  const shop = window.OmoShop;
+  const buttons = Array.from(document.querySelectorAll("[data-favourite-sku]"));
+  const loggedIn = Boolean(document.getElementById("account-link"));
+  const picker = document.getElementById("favourites-store-select");
+  if (picker) picker.addEventListener("change", () => picker.form.submit());
+  if (!buttons.length || !shop) return;
+
+  function show(button, on) {
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    button.textContent = on ? "♥" : "♡";
+    button.hidden = false;
+  }
+
+  buttons.forEach((button) => {
+    if (button.getAttribute("aria-pressed") !== "true") show(button, false);
+    button.addEventListener("click", async () => {
+      if (!loggedIn) {
+        window.location.href = "/login/?next=" + encodeURIComponent(window.location.pathname + window.location.search);
+        return;
+      }
+      const on = button.getAttribute("aria-pressed") !== "true";
+      const url = "/api/v1/favourites/" + encodeURIComponent(button.dataset.favouriteSku) + "/";
+      button.disabled = true;
+      const result = await shop.api(on ? "PUT" : "DELETE", url);
+      button.disabled = false;
+      if (result.ok) {
+        document.querySelectorAll(`[data-favourite-sku="${CSS.escape(button.dataset.favouriteSku)}"]`).forEach((b) => show(b, on));
+      }
+    });
+  });
+
+  if (!loggedIn) return;
+  const skus = Array.from(new Set(buttons.map((b) => b.dataset.favouriteSku))).slice(0, 100);
+  shop.api("GET", "/api/v1/favourites/state/?skus=" + encodeURIComponent(skus.join(","))).then((result) => {
+    if (!result.ok) return;
+    const hearted = new Set(result.data.favourites);
+    buttons.forEach((button) => show(button, hearted.has(button.dataset.favouriteSku)));
+  });
+})();
