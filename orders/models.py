@@ -169,6 +169,11 @@ class OrderLine(models.Model):
         help_text="Units (grams for weighed lines) this line holds in the offer's reserved "
         "stock; changed only by orders.services.stock_allocation, with catalog's stock services.",
     )
+    quantity_substituted = models.PositiveIntegerField(
+        default=0,
+        help_text="Units replaced by a substitute line while picking: their money moved to that "
+        "line (less any difference refunded), so they can no longer be refunded on this one.",
+    )
     unit_price = models.PositiveIntegerField(help_text="Per piece, or per 100 g.")
     line_total = models.PositiveIntegerField()
 

@@ -55,12 +55,14 @@ def refunded_per_line(*, order: Order) -> dict[int, tuple[int, int]]:
 
 
 def refundable_lines(*, order: Order) -> list[dict]:
-    """Each line with what is left to refund: `{line, refunded, left, left_amount}`."""
+    """Each line with what is left to refund: `{line, refunded, left, left_amount}`. Units
+    replaced by a substitute are not left: the substitute line carries their money."""
     done = refunded_per_line(order=order)
     rows = []
     for line in order.lines.all():
         units, _amount = done.get(line.pk, (0, 0))
-        left = line.quantity - units
+        gone = units + line.quantity_substituted
+        left = max(line.quantity - gone, 0)
         rows.append(
             {
                 "line": line,
@@ -69,7 +71,7 @@ def refundable_lines(*, order: Order) -> list[dict]:
                 "left_amount": line_refund_amount(
                     line_total=line.line_total,
                     line_quantity=line.quantity,
-                    already=units,
+                    already=gone,
                     quantity=left,
                 )
                 if left

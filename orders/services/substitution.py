@@ -6,6 +6,7 @@ difference (`refund_order_amount`), so the shopper never pays more than the orig
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import F
 
 from orders.models import Order, OrderLine
 from orders.services.stock_allocation import allocate_new_lines, release_line_units
@@ -25,6 +26,11 @@ def substitute_line_units(
         or OrderLine.objects.filter(pk=line.pk, quantity_allocated__gt=0).exists()
     ):
         release_line_units(line=line, units=units, actor=actor, reason="substituted", strict=False)
+    # The replaced units' money now belongs to the substitute line (a cheaper one refunds the
+    # difference by amount), so refunds by line must not pay for them a second time.
+    OrderLine.objects.filter(pk=line.pk).update(
+        quantity_substituted=F("quantity_substituted") + units
+    )
     product = offer.product
     substitute = OrderLine.objects.create(
         order=order,

@@ -119,6 +119,26 @@ def test_accepted_cheaper_substitute_refunds_the_difference_and_moves_the_stock(
     assert OrderRefund.objects.filter(order=s["order"]).count() == 1
 
 
+def test_after_a_substitution_only_the_money_still_held_can_be_refunded_by_line(short_line):
+    """The replaced units' money moved to the substitute line (less the difference refunded):
+    refunding every line afterwards gives back exactly what is left of the payment, once."""
+    from orders import services as order_services
+
+    s = short_line
+    assert propose(s, "D").status_code == 200
+    proposal = s["shopper_api"].get(f"/api/v1/orders/{s['order'].number}/picking/").json()
+    url = f"/api/v1/orders/{s['order'].number}/substitutions/{proposal['proposals'][0]['id']}/"
+    assert s["shopper_api"].post(url, {"accept": True}, format="json").status_code == 200
+
+    rows = {row["line"].offer_id: row for row in order_services.refundable_lines(order=s["order"])}
+    original, substitute = rows[s["yoghurt"]["A"].pk], rows[s["yoghurt"]["D"].pk]
+    assert (original["left"], original["left_amount"]) == (0, 0)
+    assert (substitute["left"], substitute["left_amount"]) == (2, 300)
+    paid = s["order"].total
+    already = sum(refund.amount for refund in OrderRefund.objects.filter(order=s["order"]))
+    assert already + substitute["left_amount"] == paid
+
+
 def test_declined_substitute_refunds_and_releases_the_missing_units(short_line):
     s = short_line
     a_reserved = StoreOffer.objects.get(pk=s["yoghurt"]["A"].pk).stock_reserved
