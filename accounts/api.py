@@ -1,7 +1,7 @@
 from django.contrib.auth import authenticate
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -12,6 +12,8 @@ from accounts.models import ApiToken
 from accounts.selectors import user_with_roles
 from accounts.services import update_profile
 from omostore.errors import DomainError
+from omostore.schema import error_response
+from omostore.serializers import StrictCharField
 from omostore.throttling import ClientIpScopedRateThrottle
 
 
@@ -69,8 +71,11 @@ class ObtainTokenApi(APIView):
         request=InputSerializer,
         responses={
             200: OutputSerializer,
-            400: OpenApiResponse(description="invalid_credentials or validation_error"),
-            429: OpenApiResponse(description="login_locked (lockout) or throttled"),
+            400: error_response("invalid_credentials, or validation_error."),
+            429: error_response(
+                "login_locked: too many failed log-ins (the lockout), or throttled: too many "
+                "requests from this address."
+            ),
         },
         auth=[],
     )
@@ -111,7 +116,10 @@ class ApiTokenRevokeApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        responses={204: None, 404: OpenApiResponse(description="not_found")},
+        responses={
+            204: None,
+            404: error_response("not_found: no such live token of the caller."),
+        },
     )
     def delete(self, request, token_id: int):
         tokens.revoke_api_token(user=request.user, token_id=token_id)
@@ -130,11 +138,13 @@ class MeApi(APIView):
 
         email = serializers.EmailField()
         display_name = serializers.CharField()
-        member_code = serializers.CharField(source="member.member_code", default=None)
+        member_code = serializers.CharField(
+            source="member.member_code", default=None, allow_null=True
+        )
         roles = RoleSerializer(source="staff_roles.all", many=True)
 
     class InputSerializer(serializers.Serializer):
-        display_name = serializers.CharField(max_length=80, allow_blank=True)
+        display_name = StrictCharField(max_length=80, allow_blank=True)
 
     @extend_schema(responses=OutputSerializer)
     @method_decorator(ensure_csrf_cookie)  # the PWA's first call: it then sends X-CSRFToken

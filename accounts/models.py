@@ -114,3 +114,19 @@ class DeliveryAddress(models.Model):
 
     def __str__(self) -> str:
         return self.label or self.address
+
+
+class MemberQrUse(models.Model):
+    """A member QR that was used once (at a register). The token's id is unique here, so the
+    same QR can authorise one sale only: a second scan, at the same register or another one at
+    the same moment, meets this row. Rows older than the QR's lifetime are pruned."""
+
+    token_id = models.CharField(max_length=32, unique=True)
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="qr_uses")
+    store = models.ForeignKey(
+        "stores.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    used_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"member QR {self.token_id} of {self.member_id}"

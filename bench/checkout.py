@@ -439,12 +439,13 @@ def profile_in_process(data: dict, *, repeat: int) -> str:
 def snapshot(data: dict) -> dict:
     from django.db.models import Max, Sum
 
-    from catalog.models import StoreOffer
+    from catalog.models import StockMovement, StoreOffer
     from orders.models import Order
     from payments.models import WalletAccount
 
     return {
         "max_order": Order.objects.aggregate(m=Max("pk"))["m"] or 0,
+        "max_movement": StockMovement.objects.aggregate(m=Max("pk"))["m"] or 0,
         "offers": {
             pk: (on_hand, reserved)
             for pk, on_hand, reserved in StoreOffer.objects.filter(
@@ -535,6 +536,34 @@ def verify(data: dict, before: dict, result: dict, scenario: str) -> list[Check]
             not moved,
             f"{sum(taken.values())} units sold over {len(taken)} offers"
             + ("; " + "; ".join(moved[:5]) if moved else ""),
+        )
+    )
+    from catalog.models import StockMovement
+
+    ledger = {
+        row["offer_id"]: (row["on_hand"], row["reserved"])
+        for row in StockMovement.objects.filter(
+            pk__gt=before["max_movement"], offer_id__in=data["offer_ids"]
+        )
+        .values("offer_id")
+        .annotate(on_hand=Sum("on_hand_change"), reserved=Sum("reserved_change"))
+    }
+    unexplained = []
+    for pk, on_hand, reserved in StoreOffer.objects.filter(pk__in=data["offer_ids"]).values_list(
+        "pk", "stock_on_hand", "stock_reserved"
+    ):
+        was_on_hand, was_reserved = before["offers"][pk]
+        if ledger.get(pk, (0, 0)) != (on_hand - was_on_hand, reserved - was_reserved):
+            unexplained.append(
+                f"offer {pk}: moved {on_hand - was_on_hand}/"
+                f"{reserved - was_reserved}, ledger {ledger.get(pk, (0, 0))}"
+            )
+    checks.append(
+        Check(
+            "every stock change has its movement in the ledger",
+            not unexplained,
+            f"{StockMovement.objects.filter(pk__gt=before['max_movement']).count()} movements"
+            + ("; " + "; ".join(unexplained[:5]) if unexplained else ""),
         )
     )
     if scenario == "wallet":

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
 from catalog import labels, services
 from catalog.errors import InvalidPriceChange, InvalidStockChange
@@ -25,6 +26,7 @@ from catalog.models import (
     Category,
     PriceChange,
     Product,
+    ProductBarcode,
     Recipe,
     RecipeIngredient,
     Review,
@@ -36,6 +38,7 @@ from catalog.models import (
 from catalog.selectors import LOW_STOCK_AT, LOW_STOCK_GRAMS_AT, stock_state
 from catalog.services.photos import shrink_product_photo
 from catalog.services.prices import PRICE_FIELDS
+from omostore.money import Money
 from stores.admin_scoping import (
     ScopedForeignKeysMixin,
     StoreScopedAdmin,
@@ -163,6 +166,15 @@ class StoreOfferInline(StoreScopedMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("store")
 
 
+class ProductBarcodeInline(admin.TabularInline):
+    """A product's other barcodes: multipacks and in-store weight-label prefixes (pick and pack
+    accepts each)."""
+
+    model = ProductBarcode
+    extra = 0
+    fields = ["kind", "code", "pack_size"]
+
+
 @admin.register(Product)
 class ProductAdmin(StoreScopedAdmin):
     store_path = "offers__store"
@@ -170,7 +182,7 @@ class ProductAdmin(StoreScopedAdmin):
     list_filter = ["zone", "category"]
     search_fields = ["sku", "barcode", "name_en", "name_ja"]
     list_select_related = ["category"]
-    inlines = [StoreOfferInline]
+    inlines = [StoreOfferInline, ProductBarcodeInline]
 
     def scope_queryset(self, request, queryset):
         """The products the manager's stores sell, and those no store sells yet (a manager may
@@ -241,6 +253,12 @@ class MarkdownForm(forms.Form):
         if self.errors:
             return data
         now = timezone.now()
+        if data["ends_at"] <= now:
+            self.add_error(
+                "ends_at",
+                _("The markdown's end time has already passed; choose a time in the future."),
+            )
+            return data
         for offer in self.offers:
             try:
                 services.check_markdown(
@@ -269,8 +287,11 @@ class MarkdownForm(forms.Form):
             {
                 "offer": offer,
                 "price": offer.current_price(),
-                "regular": offer.price,
-                "new": services.markdown_price_for(price=offer.price, percent_off=percent)
+                "regular": Money(offer.price, offer.store.currency),
+                "new": Money(
+                    services.markdown_price_for(price=offer.price, percent_off=percent),
+                    offer.store.currency,
+                )
                 if percent and 1 <= percent <= 90
                 else None,
             }
@@ -360,18 +381,20 @@ class StoreOfferAdmin(StoreScopedAdmin):
     waste" (the stock service), each with a reason, each written in the ledger."""
 
     form = StoreOfferForm
+    # Fits a 1280 px screen beside the admin's menu and filters: one column for the stock
+    # numbers, the markdown as text (its window is edited in the form), the store only for
+    # someone who manages several.
     list_display = [
-        "product",
+        "product_name",
         "store_code",
         "price",
         "markdown",
-        "stock_on_hand",
-        "stock_reserved",
         "stock",
         "place",
         "is_active",
     ]
-    list_editable = ["price", "is_active"]
+    list_display_links = ["product_name"]
+    list_editable = ["price"]
     list_filter = ["store", "product__zone", "product__category", StockStateFilter, "is_active"]
     search_fields = ["product__sku", "product__name_en", "product__name_ja", "product__barcode"]
     list_select_related = ["product", "store"]
@@ -390,7 +413,9 @@ class StoreOfferAdmin(StoreScopedAdmin):
         fieldsets = [
             (None, {"fields": [*offer, "price", "aisle", "bay", "is_active"]}),
             (
-                "Markdown (times in the store's time zone)",
+                f"Markdown (times in {obj.store.time_zone})"
+                if obj is not None
+                else "Markdown (times in the store's time zone)",
                 {"fields": ["markdown_price", "markdown_starts_at", "markdown_ends_at"]},
             ),
         ]
@@ -453,9 +478,23 @@ class StoreOfferAdmin(StoreScopedAdmin):
     def place(self, offer):
         return f"{offer.aisle}-{offer.bay}" if offer.bay else offer.aisle or "—"
 
-    @admin.display(description="state")
+    def get_list_display(self, request):
+        store_ids = self.managed_store_ids(request)
+        if store_ids is not None and len(store_ids) == 1:
+            return [column for column in self.list_display if column != "store_code"]
+        return self.list_display
+
+    @admin.display(description="product", ordering="product__name_en")
+    def product_name(self, offer):
+        return format_html(
+            '{}<br><span class="help">{}</span>', offer.product.name_en, offer.product.sku
+        )
+
+    @admin.display(description="on hand · held · state")
     def stock(self, offer):
-        return stock_state(offer)
+        unit = " g" if offer.product.sold_by == "weight" else ""
+        state = stock_state(offer).replace("_", " ")
+        return f"{offer.stock_on_hand}{unit} · {offer.stock_reserved} · {state}"
 
     @admin.display(description="available")
     def available(self, offer):
@@ -607,7 +646,7 @@ class StoreOfferAdmin(StoreScopedAdmin):
                 "admin/catalog/markdown_form.html",
                 {
                     **self.admin_site.each_context(request),
-                    "title": "Mark down",
+                    "title": f"Mark down {len(offers)} offers",
                     "form": form,
                     "rows": form.rows(),
                     "zone": zone,

@@ -2,9 +2,13 @@
 
 from django.core.cache import cache
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,8 +18,10 @@ from catalog.models import Product, ScanEvent, StoreOffer, TemperatureZone
 from catalog.views import current_member_id, device_id, remember_device
 from omostore.errors import DomainError, Forbidden, NotFound
 from omostore.money import Money
+from omostore.pagination import PageNumberPagination
 from omostore.ratelimit import enforce_rate_limit
-from omostore.serializers import MoneySerializer
+from omostore.schema import error_response
+from omostore.serializers import MoneySerializer, WallClockTimeField
 from stores import selectors as store_selectors
 
 
@@ -80,8 +86,8 @@ class StoreListApi(APIView):
         time_zone = serializers.CharField()
         currency = serializers.CharField()
         delivery_radius_m = serializers.IntegerField()
-        opens_at = serializers.TimeField()
-        closes_at = serializers.TimeField()
+        opens_at = WallClockTimeField()
+        closes_at = WallClockTimeField()
 
     @extend_schema(responses=OutputSerializer(many=True), auth=[])
     def get(self, request):
@@ -130,7 +136,14 @@ class ScanApi(APIView):
             OpenApiParameter("store", str, description="Refuse labels of any other store"),
             OpenApiParameter("source", str, enum=["in_app", "typed", "camera"]),
         ],
-        responses=OutputSerializer,
+        responses={
+            200: OutputSerializer,
+            400: error_response("invalid_request: `source` is not in_app, typed or camera."),
+            404: error_response(
+                "not_found: no active shelf label has this code (in this `store`), or the "
+                "store is unknown."
+            ),
+        },
         auth=[],
     )
     def get(self, request, code: str):
@@ -237,7 +250,10 @@ def _ingredient(ingredient) -> dict:
 
 
 class ProductSearchApi(APIView):
+    """A store's offers matching a text, a category or a zone, a page at a time."""
+
     permission_classes = [AllowAny]
+    pagination_class = PageNumberPagination
 
     class InputSerializer(serializers.Serializer):
         q = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -247,7 +263,12 @@ class ProductSearchApi(APIView):
         )
 
     @extend_schema(
-        parameters=[InputSerializer], responses=OfferOutputSerializer(many=True), auth=[]
+        parameters=[InputSerializer],
+        responses={
+            200: OfferOutputSerializer(many=True),
+            404: error_response("not_found: unknown store, or no such page."),
+        },
+        auth=[],
     )
     def get(self, request, store_code: str):
         store = store_selectors.store_by_code(code=store_code)
@@ -261,13 +282,15 @@ class ProductSearchApi(APIView):
             category=params.validated_data["category"],
             zone=params.validated_data["zone"],
         )
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(offers, request, view=self)
         return paginator.get_paginated_response(OfferOutputSerializer(page, many=True).data)
 
 
 class ProductReviewsApi(APIView):
     """Published reviews of a product, newest first; members post (or update) theirs."""
+
+    pagination_class = PageNumberPagination
 
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
@@ -281,16 +304,32 @@ class ProductReviewsApi(APIView):
             max_length=2000, required=False, allow_blank=True, default="", trim_whitespace=True
         )
 
-    @extend_schema(responses=ReviewOutputSerializer(many=True), auth=[])
+    @extend_schema(
+        responses={
+            200: ReviewOutputSerializer(many=True),
+            404: error_response("not_found: unknown product, or no such page."),
+        },
+        auth=[],
+    )
     def get(self, request, sku: str):
         product = get_object_or_404(Product, sku=sku)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             selectors.published_reviews(product=product), request, view=self
         )
         return paginator.get_paginated_response(ReviewOutputSerializer(page, many=True).data)
 
-    @extend_schema(request=InputSerializer, responses={201: ReviewOutputSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: ReviewOutputSerializer,
+            200: OpenApiResponse(
+                ReviewOutputSerializer, description="The member's review, updated."
+            ),
+            403: error_response("not_authenticated, or forbidden: only members write reviews."),
+            429: error_response("rate_limited: more than 5 reviews a minute."),
+        },
+    )
     def post(self, request, sku: str):
         product = get_object_or_404(Product, sku=sku)
         member_id = current_member_id(request)

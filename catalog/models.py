@@ -58,6 +58,43 @@ class Product(models.Model):
         return f"{self.name_en} ({self.sku})"
 
 
+class ProductBarcode(models.Model):
+    """Another barcode of a product, besides its own JAN: a multipack's JAN/EAN-13 (scanning it
+    counts `pack_size` pieces), or the 7-digit prefix of the store's variable-weight labels
+    (JAN prefix 20-29: prefix, then the grams in 5 digits, then the check digit)."""
+
+    class Kind(models.TextChoices):
+        PACK = "pack", "JAN/EAN-13 of a pack"
+        WEIGHT_LABEL = "weight", "Prefix of in-store weight labels"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="extra_barcodes")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.PACK)
+    code = models.CharField(
+        max_length=13,
+        unique=True,
+        help_text="13 digits for a pack; 7 digits starting with 2 for a weight-label prefix.",
+    )
+    pack_size = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(99)]
+    )
+
+    class Meta:
+        ordering = ["product", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="pack") & Q(code__regex=r"^[0-9]{13}$"))
+                | (Q(kind="weight") & Q(code__regex=r"^2[0-9]{6}$")),
+                name="product_barcode_shape_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(pack_size__gte=1), name="product_barcode_pack_size_gte_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.kind}) of {self.product_id}"
+
+
 class StoreOffer(models.Model):
     """One product as one store sells it: its price, its stock and where it stands."""
 

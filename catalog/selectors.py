@@ -4,6 +4,7 @@ queries whatever the number of reviews, recipes and ingredients."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 from catalog.models import (
     Category,
     Product,
+    ProductBarcode,
     Recipe,
     RecipeIngredient,
     Review,
@@ -292,6 +294,98 @@ def recipe_offers(
         )
     }
     return [(product, offers.get(product.pk)) for product in products]
+
+
+@dataclass(frozen=True)
+class BarcodeMatch:
+    """What a scanned JAN/EAN-13 names: a product, how many pieces it counts (a multipack), and
+    for an in-store weight label the grams printed in it."""
+
+    product: Product
+    pack_size: int = 1
+    grams: int | None = None
+
+
+def match_barcode(*, barcode: str) -> BarcodeMatch | None:
+    """The product a 13-digit code names: its own JAN, a pack's JAN (`ProductBarcode`), or an
+    in-store weight label (`2` + 6-digit prefix + 5-digit grams + check digit); None if none.
+    At most three queries."""
+    product = Product.objects.filter(barcode=barcode).first()
+    if product is not None:
+        return BarcodeMatch(product=product)
+    pack = (
+        ProductBarcode.objects.select_related("product")
+        .filter(code=barcode, kind=ProductBarcode.Kind.PACK)
+        .first()
+    )
+    if pack is not None:
+        return BarcodeMatch(product=pack.product, pack_size=pack.pack_size)
+    if len(barcode) == 13 and barcode.startswith("2"):
+        label = (
+            ProductBarcode.objects.select_related("product")
+            .filter(code=barcode[:7], kind=ProductBarcode.Kind.WEIGHT_LABEL)
+            .first()
+        )
+        if label is not None:
+            return BarcodeMatch(product=label.product, grams=int(barcode[7:12]))
+    return None
+
+
+def substitute_offers(
+    *, store_id: int, category_id: int, zone: str, exclude_offer_id: int, min_available: int
+) -> list[StoreOffer]:
+    """Active offers of the store in the same category and temperature zone with at least
+    `min_available` units free, other than `exclude_offer_id`: the candidates a picker may
+    propose for a short line (fulfillment ranks them)."""
+    return [
+        offer
+        for offer in StoreOffer.objects.select_related("product", "store")
+        .filter(
+            store_id=store_id,
+            is_active=True,
+            product__category_id=category_id,
+            product__zone=zone,
+            product__sold_by=Product.SoldBy.PIECE,
+        )
+        .exclude(pk=exclude_offer_id)
+        if offer.stock_available >= min_available
+    ]
+
+
+def offer_by_barcode(*, store: Store, barcode: str) -> StoreOffer | None:
+    """The store's active offer of the product with this JAN/EAN-13 (or UPC-A) barcode, or of
+    this SKU: what a register finds for a scanned or typed code."""
+    return offers_by_codes(store=store, codes=[barcode]).get(barcode)
+
+
+def offers_by_codes(*, store: Store, codes: Iterable[str]) -> dict[str, StoreOffer]:
+    """`offer_by_barcode` for a whole basket in one query: code → offer, for the codes this
+    store sells (a code it does not sell is missing from the answer)."""
+    wanted: dict[str, str] = {}  # code as given → the barcode or SKU it names
+    for code in codes:
+        clean = code.strip()
+        if clean.isdigit() and len(clean) in (12, 13):
+            wanted[code] = clean.zfill(13)
+        elif clean and len(clean) <= 32:
+            wanted[code] = clean
+    if not wanted:
+        return {}
+    found = StoreOffer.objects.filter(store=store, is_active=True).select_related(
+        "product", "store"
+    )
+    keys = set(wanted.values()) | {key.upper() for key in wanted.values()}
+    found = found.filter(Q(product__barcode__in=keys) | Q(product__sku__in=keys))
+    by_key: dict[str, StoreOffer] = {}
+    for offer in found:
+        by_key.setdefault(offer.product.barcode, offer)
+        by_key.setdefault(offer.product.sku, offer)
+        by_key.setdefault(offer.product.sku.upper(), offer)
+    answer = {}
+    for code, key in wanted.items():
+        offer = by_key.get(key) or by_key.get(key.upper())
+        if offer is not None:
+            answer[code] = offer
+    return answer
 
 
 # --- Stock ----------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 from django.urls import path
 
-from fulfillment.consumers import StoreFeedConsumer
+from fulfillment.consumers import StoreFeedConsumer, ZoneQueueConsumer
 
 websocket_urlpatterns = [
     path("ws/staff/stores/<slug:store_code>/feed/", StoreFeedConsumer.as_asgi()),
+    path("ws/staff/stores/<slug:store_code>/zones/<slug:zone>/", ZoneQueueConsumer.as_asgi()),
 ]

@@ -24,10 +24,8 @@ from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.db import transaction
@@ -64,7 +62,7 @@ def revoke_user_sockets(*, user_id: int, session_key: str | None = None) -> None
 
     def _send() -> None:
         try:
-            async_to_sync(get_channel_layer().group_send)(user_group(user_id), message)
+            realtime.group_send_now(user_group(user_id), message)
         except Exception:
             logger.exception("socket revocation for user %s was not sent", user_id)
 

@@ -17,7 +17,7 @@ from accounts.models import Member, User
 from catalog import demo_content, demo_data
 from catalog.barcodes import make_jan
 from catalog.models import Category, Product, Recipe, RecipeIngredient, Review, StoreOffer
-from catalog.services import labels_for_offers
+from catalog.services import labels_for_offers, receive_stock
 from payments import services as payment_services
 from stores.models import StaffRole, Store
 from stores.services import grant_store_role
@@ -26,7 +26,9 @@ DEMO_PASSWORD = "omostore-demo"  # noqa: S105 (published demo log-in, refused in
 DEMO_STORE_CODE = "tokyo-nihonbashi"
 DEMO_ACCOUNTS: list[tuple[str, str]] = [
     ("shopper@example.com", "member (shopper)"),
-    ("picker@example.com", "picker and packer at the Nihonbashi store"),
+    ("picker@example.com", "picker and packer at the Nihonbashi store (/staff/: the pick queue)"),
+    ("packer@example.com", "packer at the Nihonbashi store (/staff/: the packing station)"),
+    ("counter@example.com", "pickup counter and exit staff at the Nihonbashi store (/staff/)"),
     ("rider@example.com", "rider for the Nihonbashi store"),
     ("manager@example.com", "store manager (Django admin)"),
 ]
@@ -104,19 +106,16 @@ def _load_catalogue(store: Store) -> None:
                 "sold_by": item["sold_by"],
             },
         )
-        StoreOffer.objects.get_or_create(
+        offer, created = StoreOffer.objects.get_or_create(
             store=store,
             product=product,
-            defaults={
-                "price": item["price"],
-                # Products sold by weight count their stock in grams (the data gives 100 g units).
-                "stock_on_hand": item["stock"] * 100
-                if item["sold_by"] == "weight"
-                else item["stock"],
-                "aisle": item["aisle"],
-                "bay": item["bay"],
-            },
+            defaults={"price": item["price"], "aisle": item["aisle"], "bay": item["bay"]},
         )
+        # Products sold by weight count their stock in grams (the data gives 100 g units). The
+        # opening stock comes in as a delivery, so the ledger explains every unit from the start.
+        units = item["stock"] * 100 if item["sold_by"] == "weight" else item["stock"]
+        if created and units:
+            receive_stock(offer=offer, units=units, actor=None, reason="opening stock")
 
 
 def _demo_user(email: str, **fields) -> User:
@@ -133,6 +132,10 @@ def _load_accounts(store: Store) -> None:
     picker = _demo_user("picker@example.com", display_name="Kenta Ito")
     grant_store_role(user=picker, store=store, role=StaffRole.Role.PICKER)
     grant_store_role(user=picker, store=store, role=StaffRole.Role.PACKER)
+    packer = _demo_user("packer@example.com", display_name="Sota Kobayashi")
+    grant_store_role(user=packer, store=store, role=StaffRole.Role.PACKER)
+    counter = _demo_user("counter@example.com", display_name="Mei Yamamoto")
+    grant_store_role(user=counter, store=store, role=StaffRole.Role.EXIT)
     rider = _demo_user("rider@example.com", display_name="Yuki Tanaka")
     grant_store_role(user=rider, store=store, role=StaffRole.Role.RIDER)
     manager = _demo_user("manager@example.com", display_name="Aiko Watanabe")

@@ -257,6 +257,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "omostore.tasks.record_beat_heartbeat", "schedule": 30.0},
     "flush-scan-events": {"task": "catalog.tasks.flush_scan_events", "schedule": 2.0},
     "expire-unpaid-orders": {"task": "orders.tasks.expire_unpaid_orders", "schedule": 30.0},
+    "expire-substitutions": {"task": "fulfillment.tasks.expire_substitutions", "schedule": 15.0},
+    "create-missing-pick-tasks": {
+        "task": "fulfillment.tasks.create_missing_pick_tasks",
+        "schedule": 60.0,
+    },
     "expire-points": {"task": "members.tasks.expire_points", "schedule": 3600.0},
     "catch-up-purchase-points": {
         "task": "members.tasks.catch_up_purchase_points",
@@ -266,7 +271,20 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "members.tasks.remind_points_expiring",
         "schedule": 86400.0,
     },
+    "prune-member-qr-uses": {"task": "orders.tasks.prune_member_qr_uses", "schedule": 3600.0},
 }
+
+# --- Pick and pack (fulfillment.picking) ---------------------------------------------------------
+# A pickup order is ready this long after payment; a delivery's tasks are due at its promise less
+# the ride (at RIDER_METRES_PER_MINUTE) and PICK_PACKING_MINUTES.
+PICKUP_READY_MINUTES = env.int("PICKUP_READY_MINUTES", default=15)
+PICK_PACKING_MINUTES = env.int("PICK_PACKING_MINUTES", default=3)
+RIDER_METRES_PER_MINUTE = env.int("RIDER_METRES_PER_MINUTE", default=250)
+# A weighed item further than this from the ordered grams asks the picker to confirm.
+WEIGHT_TOLERANCE = env.float("WEIGHT_TOLERANCE", default=0.10)
+# How long a shopper has to accept or decline a proposed substitute before their standing choice
+# applies (the beat task `expire-substitutions`).
+SUBSTITUTION_ANSWER_SECONDS = env.int("SUBSTITUTION_ANSWER_SECONDS", default=300)
 
 # --- Internationalisation ------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -328,7 +346,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "omostore.schema.OmoAutoSchema",
     "EXCEPTION_HANDLER": "omostore.errors.api_exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "omostore.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_THROTTLE_RATES": {"auth_token": "10/min"},
     # Throttles use omostore.client_ip; DRF's own get_ident is told the same proxy count.
@@ -347,6 +365,12 @@ SPECTACULAR_SETTINGS = {
 # --- Orders -----------------------------------------------------------------------------------
 ORDER_RESERVATION_MINUTES = env.int("ORDER_RESERVATION_MINUTES", default=15)
 EXIT_PASS_MAX_AGE_SECONDS = env.int("EXIT_PASS_MAX_AGE_SECONDS", default=600)
+# The member QR at a register: the app shows a new one every MEMBER_QR_ROTATE_SECONDS; one is
+# accepted for MEMBER_QR_MAX_AGE_SECONDS (a little longer, for a slow queue), once.
+MEMBER_QR_ROTATE_SECONDS = env.int("MEMBER_QR_ROTATE_SECONDS", default=60)
+MEMBER_QR_MAX_AGE_SECONDS = env.int("MEMBER_QR_MAX_AGE_SECONDS", default=120)
+# A register e-receipt link (its QR on the receipt) opens for this long.
+E_RECEIPT_MAX_AGE_DAYS = env.int("E_RECEIPT_MAX_AGE_DAYS", default=90)
 
 # --- Realtime ------------------------------------------------------------------------------------
 HEALTH_CELERY_TIMEOUT = env.float("HEALTH_CELERY_TIMEOUT", default=3.0)

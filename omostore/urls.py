@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts import member_qr_views
 from fulfillment import views as fulfillment_views
 from omostore import views
 from omostore.api_docs import ApiDocsPermission, ApiDocsView
@@ -17,6 +18,7 @@ api_v1 = [
     path("", include("catalog.api_urls")),
     path("", include("payments.urls")),
     path("", include("orders.urls")),
+    path("", include("fulfillment.api_urls")),
     path("", include("members.api_urls")),
 ]
 
@@ -32,8 +34,15 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("accounts.page_urls")),
     path("", include("members.urls")),
+    path("me/qr/", member_qr_views.member_qr_page, name="member-qr"),
+    path("me/qr.svg", member_qr_views.member_qr_svg, name="member-qr-svg"),
     path("", include("orders.page_urls")),
     path("staff/", include("fulfillment.urls")),
+    path(
+        "orders/<str:number>/pickup-code.svg",
+        fulfillment_views.pickup_code_svg,
+        name="order-pickup-code-svg",
+    ),
     path("rider/", fulfillment_views.rider_home, name="rider-home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

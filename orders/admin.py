@@ -39,6 +39,7 @@ from orders.models import (
     OrderRefund,
     OrderRefundLine,
     RefundReason,
+    RegisterSale,
 )
 from orders.statuses import staff_may_cancel, staff_moves
 from payments import selectors as payment_selectors
@@ -94,6 +95,25 @@ class OrderLineInline(ReadOnlyInline):
     @admin.display(description="amount")
     def total_display(self, line):
         return _money(line.line_total, line.order.currency)
+
+
+class RegisterSaleInline(ReadOnlyInline):
+    """A register sale's cashier, cash and change, or the card terminal's slip reference."""
+
+    model = RegisterSale
+    fields = ["cashier", "tendered", "change", "terminal_reference"]
+    readonly_fields = fields
+    verbose_name = "register sale"
+
+    @admin.display(description="cash handed over")
+    def tendered(self, sale):
+        return _money(sale.cash_tendered, sale.order.currency) if sale.cash_tendered else "—"
+
+    @admin.display(description="change")
+    def change(self, sale):
+        if sale.change_given is None:
+            return "—"
+        return _money(sale.change_given, sale.order.currency)
 
 
 class OrderEventInline(ReadOnlyInline):
@@ -248,7 +268,7 @@ class OrderAdmin(StoreScopedAdmin):
     search_fields = ["number", "member__member_code"]
     list_select_related = ["store", "member"]
     date_hierarchy = "created_at"
-    inlines = [OrderLineInline, OrderEventInline, OrderRefundInline]
+    inlines = [OrderLineInline, RegisterSaleInline, OrderEventInline, OrderRefundInline]
     change_form_template = "admin/orders/order/change_form.html"
 
     class Media:
@@ -289,7 +309,8 @@ class OrderAdmin(StoreScopedAdmin):
 
     @admin.display(description="member")
     def member_code(self, order):
-        return order.member.member_code
+        # A register sale without a member QR has no member.
+        return order.member.member_code if order.member_id else "—"
 
     @admin.display(description="total", ordering="total")
     def total_display(self, order):

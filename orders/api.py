@@ -7,22 +7,27 @@ import json
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import member_for
 from omostore.errors import (
-    IDEMPOTENCY_KEY_HEADER,
     Forbidden,
     NotFound,
     idempotency_key,
 )
 from omostore.money import Money
+from omostore.pagination import PageNumberPagination
 from omostore.ratelimit import enforce_rate_limit
+from omostore.schema import IDEMPOTENCY_KEY_PARAMETER, error_response
 from omostore.serializers import MoneySerializer
 from orders import live, selectors, services
 from orders.models import (
@@ -41,13 +46,33 @@ from stores.selectors import has_store_role, store_by_code, store_ids_for
 # Who may cancel and refund an order of their store through the staff API (pickers will report
 # shortages through the pick-pack screens, which call the same services).
 STAFF_ORDER_ROLES = [Role.MANAGER]
+STAFF_ORDER_NOT_FOUND = error_response(
+    "not_found: no such order at a store where the caller is a manager (another store's order "
+    "is as unknown as a missing one)."
+)
 
-idempotency_header = OpenApiParameter(
-    IDEMPOTENCY_KEY_HEADER,
-    str,
-    OpenApiParameter.HEADER,
-    required=True,
-    description="1 to 80 visible ASCII characters; the same key returns the first answer.",
+idempotency_header = IDEMPOTENCY_KEY_PARAMETER
+
+# The errors the cart, checkout and order operations document (omostore.schema adds the generic
+# 400/403/404 of their kind).
+UNKNOWN_STORE = error_response("not_found: unknown store.")
+QUANTITY_REFUSED = error_response(
+    "invalid_quantity: not a whole number within the product's limits (`details`), or "
+    "validation_error."
+)
+NOT_ENOUGH_STOCK = error_response(
+    "insufficient_stock: more than is available now; `details` says how many are left."
+)
+MEMBERS_ONLY = error_response(
+    "not_authenticated, authentication_failed, or forbidden: only members can do this."
+)
+OWN_ORDER_NOT_FOUND = error_response("not_found: no such order of the caller.")
+KEY_REUSED = error_response(
+    "idempotency_key_reused: this Idempotency-Key was used with another request."
+)
+PROVIDER_ERROR = error_response(
+    "payment_provider_error: the card provider could not be reached or refused the request; "
+    "nothing was changed, and the same Idempotency-Key may be tried again."
 )
 
 
@@ -166,7 +191,8 @@ class CartApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        parameters=[OpenApiParameter("store", str, required=True)], responses=CartOutputSerializer
+        parameters=[OpenApiParameter("store", str, required=True)],
+        responses={200: CartOutputSerializer, 404: UNKNOWN_STORE},
     )
     def get(self, request):
         store = _store(request.query_params.get("store"))
@@ -185,7 +211,15 @@ class CartLinesApi(APIView):
             "with how many are left (insufficient_stock, 409)."
         )
 
-    @extend_schema(request=InputSerializer, responses={201: CartOutputSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: CartOutputSerializer,
+            400: QUANTITY_REFUSED,
+            404: error_response("not_found: unknown store; unknown_product: not sold there."),
+            409: NOT_ENOUGH_STOCK,
+        },
+    )
     def post(self, request):
         data = _valid(self.InputSerializer, request.data)
         store = _store(data["store"])
@@ -209,14 +243,27 @@ class CartLineApi(APIView):
             raise NotFound(_("No such line in your cart."))
         return cart
 
-    @extend_schema(request=InputSerializer, responses=CartOutputSerializer)
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: CartOutputSerializer,
+            400: QUANTITY_REFUSED,
+            404: error_response("not_found: no such line in the caller's cart."),
+            409: NOT_ENOUGH_STOCK,
+        },
+    )
     def patch(self, request, line_id: int):
         data = _valid(self.InputSerializer, request.data)
         cart = self._line_cart(request, line_id)
         services.set_line_quantity(cart=cart, line_id=line_id, quantity=data["quantity"])
         return _cart_response(request, cart.store, cart)
 
-    @extend_schema(responses=CartOutputSerializer)
+    @extend_schema(
+        responses={
+            200: CartOutputSerializer,
+            404: error_response("not_found: no such line in the caller's cart."),
+        }
+    )
     def delete(self, request, line_id: int):
         cart = self._line_cart(request, line_id)
         services.remove_line(cart=cart, line_id=line_id)
@@ -231,7 +278,13 @@ class CartRecipeApi(APIView):
     class InputSerializer(serializers.Serializer):
         store = serializers.SlugField()
 
-    @extend_schema(request=InputSerializer, responses={201: CartOutputSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: CartOutputSerializer,
+            404: error_response("not_found: unknown store, or no such recipe."),
+        },
+    )
     def post(self, request, slug: str):
         data = _valid(self.InputSerializer, request.data)
         store = _store(data["store"])
@@ -329,7 +382,7 @@ class OrderOutputSerializer(serializers.Serializer):
     def get_total(self, order) -> dict:
         return Money(order.total, order.currency).as_dict()
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_promised_by(self, order) -> str | None:
         return live.promised_by(order)
 
@@ -400,7 +453,25 @@ class CheckoutApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: OrderDetailSerializer, 200: OrderDetailSerializer},
+        responses={
+            201: OrderDetailSerializer,
+            200: OpenApiResponse(
+                OrderDetailSerializer,
+                description="The order this Idempotency-Key already placed (nothing new made).",
+            ),
+            400: error_response(
+                "validation_error; idempotency_key_required; empty_cart; invalid_checkout; "
+                "store_closed; outside_delivery_area (`details`: distance and radius); "
+                "payment_method_unavailable."
+            ),
+            402: error_response("insufficient_funds: the wallet holds less than the total."),
+            403: MEMBERS_ONLY,
+            404: UNKNOWN_STORE,
+            409: NOT_ENOUGH_STOCK,
+            422: KEY_REUSED,
+            429: error_response("rate_limited: more than 20 checkouts a minute."),
+            502: PROVIDER_ERROR,
+        },
         parameters=[idempotency_header],
     )
     def post(self, request):
@@ -422,8 +493,11 @@ class CheckoutApi(APIView):
             points=data.get("points", 0),
         )
         # A new order whose payment is still pending is as `place_order` left it (lines,
-        # timeline and no refunds already attached); a paid or replayed one is read again.
-        fresh = created and payment is not None and payment.status == Payment.Status.PENDING
+        # timeline and no refunds already attached); one its payment paid at once gets its row
+        # and timeline read again; a replayed one is read in full.
+        fresh = created and payment is not None
+        if fresh and payment.status != Payment.Status.PENDING:
+            order = selectors.order_after_its_payment(order=order)
         return Response(
             _order_body(order, payment, reread=not fresh),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -437,14 +511,21 @@ def _fingerprint(data) -> str:
 
 
 class OrderListApi(APIView):
-    """Every order of the member, all channels, newest first."""
+    """Every order of the member, all channels, newest first, a page at a time."""
 
     permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
 
-    @extend_schema(responses=OrderOutputSerializer(many=True))
+    @extend_schema(
+        responses={
+            200: OrderOutputSerializer(many=True),
+            403: MEMBERS_ONLY,
+            404: error_response("not_found: no such page."),
+        }
+    )
     def get(self, request):
         member = _require_member(request)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             selectors.member_orders(member=member), request, view=self
         )
@@ -454,7 +535,9 @@ class OrderListApi(APIView):
 class OrderDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=OrderDetailSerializer)
+    @extend_schema(
+        responses={200: OrderDetailSerializer, 403: MEMBERS_ONLY, 404: OWN_ORDER_NOT_FOUND}
+    )
     def get(self, request, number: str):
         order = _own_order(request, number)
         return Response(_order_body(order, reread=False))
@@ -473,7 +556,17 @@ class OrderCancelApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=OrderDetailSerializer)
+    @extend_schema(
+        request=None,
+        responses={
+            200: OrderDetailSerializer,
+            403: MEMBERS_ONLY,
+            404: OWN_ORDER_NOT_FOUND,
+            409: error_response(
+                "not_cancellable: picking has started, or the order is already closed."
+            ),
+        },
+    )
     def post(self, request, number: str):
         order = _own_order(request, number)
         services.cancel_order(order=order, member=order.member, actor=request.user)
@@ -486,7 +579,18 @@ class OrderPayApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses=OrderDetailSerializer)
+    @extend_schema(
+        request=None,
+        responses={
+            200: OrderDetailSerializer,
+            400: error_response("payment_method_unavailable: the order's method is not offered."),
+            402: error_response("insufficient_funds: the wallet holds less than the total."),
+            403: MEMBERS_ONLY,
+            404: OWN_ORDER_NOT_FOUND,
+            409: error_response("not_payable: the order is not waiting for its payment."),
+            502: PROVIDER_ERROR,
+        },
+    )
     def post(self, request, number: str):
         order = _own_order(request, number)
         order, payment = services.resume_payment(order=order)
@@ -502,7 +606,14 @@ class ExitPassApi(APIView):
         code = serializers.CharField()
         expires_at = serializers.DateTimeField(help_text="In the store's time zone.")
 
-    @extend_schema(responses=OutputSerializer)
+    @extend_schema(
+        responses={
+            200: OutputSerializer,
+            403: MEMBERS_ONLY,
+            404: OWN_ORDER_NOT_FOUND,
+            400: error_response("exit_pass_invalid: exit passes are for paid in-store orders."),
+        }
+    )
     def get(self, request, number: str):
         order = _own_order(request, number)
         code, expires_at = services.issue_exit_pass(order=order)
@@ -521,7 +632,22 @@ class ExitPassVerifyApi(APIView):
         store = serializers.SlugField()
         code = serializers.CharField(max_length=500)
 
-    @extend_schema(request=InputSerializer, responses=OrderOutputSerializer)
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OrderOutputSerializer,
+            400: error_response(
+                "validation_error; exit_pass_invalid; exit_pass_expired; exit_pass_wrong_store."
+            ),
+            403: error_response(
+                "not_authenticated, authentication_failed, or forbidden: only exit staff and "
+                "managers of this store verify exit passes."
+            ),
+            404: UNKNOWN_STORE,
+            409: error_response("exit_pass_used: this pass was already scanned at the exit."),
+            429: error_response("rate_limited: more than 60 checks a minute."),
+        },
+    )
     def post(self, request):
         data = _valid(self.InputSerializer, request.data)
         store = _store(data["store"])
@@ -591,7 +717,7 @@ class StaffOrderApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=StaffOrderSerializer)
+    @extend_schema(responses={200: StaffOrderSerializer, 404: STAFF_ORDER_NOT_FOUND})
     def get(self, request, number: str):
         return Response(_staff_body(_staff_order(request, number)))
 
@@ -608,7 +734,16 @@ class StaffOrderCancelApi(APIView):
         note = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
     @extend_schema(
-        request=InputSerializer, responses=StaffOrderSerializer, parameters=[idempotency_header]
+        request=InputSerializer,
+        responses={
+            200: StaffOrderSerializer,
+            404: STAFF_ORDER_NOT_FOUND,
+            409: error_response(
+                "not_cancellable: the order has left the store, or is already closed."
+            ),
+            422: KEY_REUSED,
+        },
+        parameters=[idempotency_header],
     )
     def post(self, request, number: str):
         order = _staff_order(request, number)
@@ -649,7 +784,20 @@ class StaffOrderRefundApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: StaffOrderSerializer},
+        responses={
+            201: StaffOrderSerializer,
+            400: error_response(
+                "validation_error; idempotency_key_required; invalid_refund: more than is left "
+                "of a line or of the order, or an unknown line."
+            ),
+            404: STAFF_ORDER_NOT_FOUND,
+            409: error_response(
+                "nothing_to_refund: the order was not paid, or is refunded in full; "
+                "refund_not_allowed."
+            ),
+            422: KEY_REUSED,
+            502: PROVIDER_ERROR,
+        },
         parameters=[idempotency_header],
     )
     def post(self, request, number: str):

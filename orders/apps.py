@@ -18,6 +18,7 @@ class OrdersConfig(AppConfig):
             "orders.view_orderrefundline",
             "orders.view_cart",
             "orders.view_cartline",
+            "orders.view_registersale",
         ],
     }
 

@@ -10,13 +10,18 @@ everywhere in the order API.
 from __future__ import annotations
 
 import datetime
+import logging
 import zoneinfo
 from functools import lru_cache
 from typing import Any
 
+from django.db import transaction
+
 from omostore import realtime
 from omostore.money import Money
 from orders.models import Order, OrderEvent, OrderRefund, OrderStatus
+
+logger = logging.getLogger(__name__)
 
 # The orders the store feed shows: paid and not finished (the floor's work). An order leaves the
 # feed when it reaches any other status.
@@ -146,3 +151,53 @@ def publish_refund(*, order: Order, order_refund: OrderRefund, refunds: list[Ord
         "refunded": refunded_total(refunds, order.currency),
     }
     realtime.publish(realtime.groups.order(order.pk), "order.refund", payload)
+
+
+# --- The member's history: `history.<user id>` ----------------------------------------------------
+
+HISTORY_SNAPSHOT_ORDERS = 20
+
+
+def history_row(order: Order) -> dict[str, Any]:
+    """One order as the history page lists it: `{number, channel, status, total, created_at,
+    store, items, refunded}` (items: the first three names, `{en, ja}`, and how many in all)."""
+    lines = list(order.lines.all())
+    refunded = sum(r.amount for r in order.refunds.all() if r.status != OrderRefund.Status.FAILED)
+    return {
+        "number": order.number,
+        "channel": order.channel,
+        "status": order.status,
+        "total": Money(order.total, order.currency).as_dict(),
+        "refunded": Money(refunded, order.currency).as_dict(),
+        "created_at": local_iso(order.created_at, order.store.time_zone),
+        "store": order.store.name,
+        "items": [{"en": line.name_en, "ja": line.name_ja} for line in lines[:3]],
+        "item_count": len(lines),
+    }
+
+
+def publish_history(*, order: Order) -> None:
+    """`history.order` to the member's history group once the transaction commits, the row read
+    then (so several changes in one transaction each send the final row, and nothing is read
+    inside the transaction). Nothing for an order without a member (a register sale to someone
+    who showed no member QR). A failure to send is logged, never raised."""
+    if order.member_id is None:
+        return
+    order_id = order.pk
+
+    def _send() -> None:
+        try:
+            fresh = (
+                Order.objects.select_related("store", "member")
+                .prefetch_related("lines", "refunds")
+                .get(pk=order_id)
+            )
+            realtime.send_now(
+                realtime.groups.member_history(fresh.member.user_id),
+                "history.order",
+                history_row(fresh),
+            )
+        except Exception:
+            logger.exception("history event for order %s was not sent", order_id)
+
+    transaction.on_commit(_send)

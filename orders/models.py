@@ -20,6 +20,7 @@ class Channel(models.TextChoices):
     IN_STORE = "in_store", "In store (scan & go)"
     PICKUP = "pickup", "Pickup"
     DELIVERY = "delivery", "Delivery"
+    REGISTER = "register", "Staffed register"
 
 
 class OrderStatus(models.TextChoices):
@@ -91,7 +92,14 @@ def new_order_number() -> str:
 class Order(models.Model):
     number = models.CharField(max_length=12, unique=True, default=new_order_number)
     store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="orders")
-    member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="orders")
+    member = models.ForeignKey(
+        "accounts.Member",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        help_text="Empty only for a register sale to someone who showed no member QR.",
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.PLACED, db_index=True
@@ -129,6 +137,10 @@ class Order(models.Model):
                 condition=~Q(channel="delivery")
                 | (Q(delivery_latitude__isnull=False) & Q(delivery_longitude__isnull=False)),
                 name="order_delivery_has_location",
+            ),
+            models.CheckConstraint(
+                condition=Q(member__isnull=False) | Q(channel="register"),
+                name="order_member_unless_register",
             ),
         ]
         indexes = [models.Index(fields=["store", "status"])]
@@ -347,3 +359,30 @@ class OrderRefundLine(models.Model):
 
 
 QUANTITY_LIMITS = {"piece": (1, 99), "weight": (50, 5000)}
+
+
+class RegisterSale(models.Model):
+    """What a staffed register adds to its order: who sold it, the cash handed over and the
+    change, or the external card terminal's reference. The `idempotency_key` (per store) makes
+    a sale sent twice (a double tap, a retry after a lost answer) one sale."""
+
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="register_sale")
+    store = models.ForeignKey("stores.Store", on_delete=models.PROTECT, related_name="+")
+    cashier = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    idempotency_key = models.CharField(max_length=120)
+    request_fingerprint = models.CharField(max_length=64)
+    cash_tendered = models.PositiveIntegerField(null=True, blank=True)
+    change_given = models.PositiveIntegerField(null=True, blank=True)
+    terminal_reference = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "idempotency_key"], name="register_sale_key_per_store"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"register sale {self.order_id}"

@@ -118,6 +118,25 @@ def order_with_timeline(*, order_id: int) -> Order:
     return _full_order().get(pk=order_id)
 
 
+def order_after_its_payment(*, order: Order) -> Order:
+    """A order placed in this request, read again after its payment changed it (a wallet pays
+    at once): its row and timeline from the database; its lines (a price snapshot) and refunds
+    (none: a payment that pays a placed order refunds nothing) as `place_order` left them.
+    Two queries instead of four; anything else is read in full."""
+    cached = getattr(order, "_prefetched_objects_cache", {})
+    if "lines" not in cached:
+        return order_with_timeline(order_id=order.pk)
+    fresh = (
+        Order.objects.select_related("store", "member")
+        .prefetch_related(Prefetch("events", queryset=OrderEvent.objects.order_by("pk")))
+        .get(pk=order.pk)
+    )
+    if fresh.status != OrderStatus.PAID:
+        return order_with_timeline(order_id=order.pk)
+    fresh._prefetched_objects_cache.update(lines=cached["lines"], refunds=[])
+    return fresh
+
+
 def order_snapshot(*, order: Order) -> dict:
     """What the live order page shows; the order group's snapshot (docs/realtime.md). Needs the
     order from `member_order` / `order_with_timeline` (store, events and refunds fetched)."""
@@ -194,6 +213,58 @@ def staff_order(*, number: str, store_ids: list[int] | None) -> Order | None:
     return orders.first()
 
 
+def lines_for_picking(*, order_id: int) -> list[OrderLine]:
+    """An order's lines with their offer and product (zone, aisle, bay, barcode): what pick
+    and pack turns into pick lines."""
+    return list(
+        OrderLine.objects.filter(order_id=order_id).select_related("offer__product").order_by("pk")
+    )
+
+
+def paid_orders_without(*, channels, since, exclude_ids) -> list[int]:
+    """Ids of orders of `channels` paid since `since`, still paid (not picked or cancelled),
+    and not among `exclude_ids` (a subquery): the catch-up sweep of an app that missed
+    `order_paid`."""
+    return list(
+        Order.objects.filter(
+            channel__in=list(channels), status=OrderStatus.PAID, paid_at__gte=since
+        )
+        .exclude(pk__in=exclude_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def orders_paid_since(*, since) -> QuerySet[Order]:
     """Orders paid at or after `since`, any channel, oldest first (members' catch-up of points)."""
     return Order.objects.filter(paid_at__gte=since).order_by("paid_at", "pk")
+
+
+def history_snapshot(*, member: Member) -> dict:
+    """The member history group's snapshot: the newest orders as `live.history_row`s."""
+    orders = (
+        Order.objects.filter(member=member)
+        .select_related("store")
+        .prefetch_related("lines", "refunds")
+        .order_by("-created_at", "-pk")[: live.HISTORY_SNAPSHOT_ORDERS]
+    )
+    return {"orders": [live.history_row(order) for order in orders]}
+
+
+def register_sale(*, store: Store, number: str) -> Order | None:
+    """A register sale of `store` with its lines, refunds and sale row, or None (another
+    store's sale is as unknown as a missing one)."""
+    return (
+        Order.objects.filter(store=store, number=number, channel="register")
+        .select_related("store", "member__user", "register_sale__cashier")
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
+        .first()
+    )
+
+
+def recent_register_sales(*, store: Store, limit: int = 10) -> list[Order]:
+    return list(
+        Order.objects.filter(store=store, channel="register")
+        .select_related("register_sale")
+        .order_by("-created_at", "-pk")[:limit]
+    )

@@ -29,6 +29,19 @@ NOT_IN_CHANNEL: dict[str, frozenset[str]] = {
     ),
     Channel.PICKUP: frozenset({S.OUT_FOR_DELIVERY, S.DELIVERED, S.EXITED}),
     Channel.DELIVERY: frozenset({S.READY_FOR_PICKUP, S.COLLECTED, S.EXITED}),
+    # A register sale is placed and paid at the counter in one step: the goods leave with the
+    # shopper, and money goes back by refunds of its lines at a register.
+    Channel.REGISTER: frozenset(
+        {
+            S.PICKING,
+            S.PACKED,
+            S.OUT_FOR_DELIVERY,
+            S.DELIVERED,
+            S.READY_FOR_PICKUP,
+            S.COLLECTED,
+            S.EXITED,
+        }
+    ),
 }
 
 # A member may cancel (with a refund) until the staff start picking; a paid scan & go order is
@@ -62,8 +75,10 @@ def next_statuses(*, channel: str, from_status: str) -> list[str]:
 
 def member_may_cancel(*, channel: str, status: str) -> bool:
     """The one rule for the shopper's Cancel button, the API and the service."""
-    return status in CANCELLABLE_BY_MEMBER and not (
-        channel == Channel.IN_STORE and status == S.PAID
+    return (
+        status in CANCELLABLE_BY_MEMBER
+        and channel != Channel.REGISTER
+        and not (channel == Channel.IN_STORE and status == S.PAID)
     )
 
 
@@ -71,6 +86,7 @@ def staff_may_cancel(*, channel: str, status: str) -> bool:
     """The one rule for the store's Cancel: before the order has left the store."""
     return (
         status in CANCELLABLE_BY_STAFF
+        and not (channel == Channel.REGISTER and status == S.PAID)
         and status not in NOT_IN_CHANNEL.get(channel, frozenset())
         and can_transition(channel=channel, from_status=status, to_status=S.CANCELLED)
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import api
+from orders import api, register_views
 
 urlpatterns = [
     path("cart/", api.CartApi.as_view(), name="api-cart"),
@@ -24,5 +24,21 @@ urlpatterns = [
         "staff/orders/<str:number>/refunds/",
         api.StaffOrderRefundApi.as_view(),
         name="api-staff-order-refunds",
+    ),
+    path(
+        "staff/register/items/", register_views.RegisterItemApi.as_view(), name="api-register-item"
+    ),
+    path(
+        "staff/register/member/",
+        register_views.RegisterMemberApi.as_view(),
+        name="api-register-member",
+    ),
+    path(
+        "staff/register/sales/", register_views.RegisterSaleApi.as_view(), name="api-register-sales"
+    ),
+    path(
+        "staff/register/sales/<str:number>/refunds/",
+        register_views.RegisterRefundApi.as_view(),
+        name="api-register-refunds",
     ),
 ]

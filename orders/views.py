@@ -55,6 +55,7 @@ CHANNEL_LABELS = {
     Channel.IN_STORE: _("In store"),
     Channel.PICKUP: _("Pickup"),
     Channel.DELIVERY: _("Delivery"),
+    Channel.REGISTER: _("Register"),
 }
 
 
@@ -241,7 +242,17 @@ def order_history(request):
     )
     for order in page:
         _label(order)
-    return render(request, "orders/history.html", {"page": page})
+    return render(
+        request,
+        "orders/history.html",
+        {
+            "page": page,
+            # Page 1 follows the member's history group live (static/js/history_live.js).
+            "live": page.number == 1,
+            "status_labels": _status_labels(),
+            "channel_labels": {k: str(v) for k, v in CHANNEL_LABELS.items()},
+        },
+    )
 
 
 @require_GET

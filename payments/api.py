@@ -14,12 +14,14 @@ from rest_framework.views import APIView
 from accounts.models import Member
 from accounts.selectors import member_for
 from omostore.errors import NotFound, idempotency_key
-from omostore.money import Money
+from omostore.money import CURRENCIES, Money
 from omostore.ratelimit import enforce_rate_limit
+from omostore.schema import IDEMPOTENCY_KEY_PARAMETER, error_response
 from omostore.serializers import MoneySerializer
 from payments import selectors, services
 from payments.errors import PaymentNotPending
 from payments.models import Payment, PaymentMethod
+from payments.services.common import TOP_UP_MAX_MAJOR, TOP_UP_MIN_MAJOR
 
 
 class MinorUnitsField(serializers.IntegerField):
@@ -75,7 +77,14 @@ class WebhookOutputSerializer(serializers.Serializer):
 webhook_schema = extend_schema(
     request={"application/json": OpenApiTypes.OBJECT},
     parameters=[OpenApiParameter("Stripe-Signature", str, OpenApiParameter.HEADER, required=True)],
-    responses=WebhookOutputSerializer,
+    responses={
+        200: WebhookOutputSerializer,
+        400: error_response(
+            "invalid_webhook: a missing or wrong signature, a stale timestamp, or a body that is "
+            "not an event."
+        ),
+        404: error_response("not_found: the test provider exists only outside production."),
+    },
     auth=[],
 )
 
@@ -125,7 +134,16 @@ class TestPaymentConfirmApi(APIView):
     class InputSerializer(serializers.Serializer):
         outcome = serializers.ChoiceField(choices=services.TEST_OUTCOMES)
 
-    @extend_schema(request=InputSerializer, responses=PaymentSerializer)
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: PaymentSerializer,
+            404: error_response(
+                "not_found: no such test payment of the caller (or the caller is no member)."
+            ),
+            409: error_response("payment_not_pending: the payment has its outcome already."),
+        },
+    )
     def post(self, request, payment_id: int):
         if not settings.TEST_PAYMENTS_ENABLED:
             raise NotFound("The test payment provider exists only outside production.")
@@ -143,6 +161,32 @@ class TestPaymentConfirmApi(APIView):
 
 
 # --- Wallet ---------------------------------------------------------------------------------------
+
+
+# Every currency's top-up bounds lie within these (omostore.money.CURRENCIES): from 100 major units
+# of a currency without minor units to 100,000 of one with three decimals.
+TOP_UP_SCHEMA_MIN = TOP_UP_MIN_MAJOR
+TOP_UP_SCHEMA_MAX = TOP_UP_MAX_MAJOR * 10 ** max(exponent for exponent, _ in CURRENCIES.values())
+
+
+@extend_schema_field(
+    {"type": "integer", "minimum": TOP_UP_SCHEMA_MIN, "maximum": TOP_UP_SCHEMA_MAX}
+)
+class TopUpAmountField(MinorUnitsField):
+    """A top-up amount; the service checks it against the wallet currency's bounds and says
+    them in `details` when it refuses one (invalid_amount)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            f"In the wallet currency's minor unit, from {TOP_UP_MIN_MAJOR:,} to "
+            f"{TOP_UP_MAX_MAJOR:,} of the currency: ¥{TOP_UP_MIN_MAJOR:,} to "
+            f"¥{TOP_UP_MAX_MAJOR:,} is {TOP_UP_MIN_MAJOR} to {TOP_UP_MAX_MAJOR}, "
+            f"${TOP_UP_MIN_MAJOR:,} to ${TOP_UP_MAX_MAJOR:,} is {TOP_UP_MIN_MAJOR * 100} to "
+            f"{TOP_UP_MAX_MAJOR * 100}. Outside the wallet currency's bounds: 400 "
+            "invalid_amount, with `details.min` and `details.max`.",
+        )
+        super().__init__(**kwargs)
 
 
 class WalletApi(APIView):
@@ -170,7 +214,12 @@ class WalletApi(APIView):
         balance = MoneySerializer()
         entries = EntrySerializer(many=True)
 
-    @extend_schema(responses=OutputSerializer)
+    @extend_schema(
+        responses={
+            200: OutputSerializer,
+            404: error_response("not_found: only members have a wallet."),
+        }
+    )
     def get(self, request):
         member = _member(request)
         balance = services.wallet_balance(member=member)
@@ -185,15 +234,28 @@ class WalletTopUpApi(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        amount = MinorUnitsField(help_text="In the wallet currency's minor unit (yen).")
+        amount = TopUpAmountField()
         method = serializers.ChoiceField(choices=[PaymentMethod.CARD, PaymentMethod.TEST])
 
     @extend_schema(
         request=InputSerializer,
-        parameters=[
-            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)
-        ],
-        responses={201: PaymentSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={
+            201: PaymentSerializer,
+            400: error_response(
+                "validation_error; idempotency_key_required; invalid_amount: outside the "
+                "wallet currency's bounds (`details`: min and max); payment_method_unavailable."
+            ),
+            404: error_response("not_found: only members have a wallet."),
+            422: error_response(
+                "idempotency_key_reused: this Idempotency-Key was used with another request."
+            ),
+            429: error_response("rate_limited: more than 10 top-ups a minute."),
+            502: error_response(
+                "payment_provider_error: the card provider could not be reached; nothing was "
+                "changed, and the same Idempotency-Key may be tried again."
+            ),
+        },
     )
     def post(self, request):
         member = _member(request)

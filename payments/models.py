@@ -16,6 +16,9 @@ class PaymentMethod(models.TextChoices):
     WALLET = "wallet", "Wallet"
     CARD = "card", "Card (Stripe)"
     TEST = "test", "Test provider"
+    # Taken at a staffed register, outside any provider: recorded, never charged by us.
+    CASH = "cash", "Cash"
+    TERMINAL = "terminal", "Card terminal"
 
 
 class Payment(models.Model):
@@ -26,7 +29,14 @@ class Payment(models.Model):
         CANCELED = "canceled", "Canceled"
 
     reference = models.CharField(max_length=40, db_index=True, help_text="Order number.")
-    member = models.ForeignKey("accounts.Member", on_delete=models.PROTECT, related_name="payments")
+    member = models.ForeignKey(
+        "accounts.Member",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        help_text="Empty for cash or a card terminal at a register without a member QR.",
+    )
     method = models.CharField(max_length=8, choices=PaymentMethod.choices)
     amount = models.PositiveIntegerField()
     currency = models.CharField(max_length=3, choices=currency_choices)

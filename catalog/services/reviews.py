@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from catalog import signals
@@ -75,11 +76,13 @@ def moderate_reviews(*, review_ids: Iterable[int], status: str, moderator_id: in
     return changed
 
 
-def mark_verified_purchases(*, product_ids: Iterable[int], member_id: int) -> int:
+def mark_verified_purchases(*, product_ids: Iterable[int] | QuerySet, member_id: int) -> int:
     """Called by orders when a member has bought the products, in any channel: one UPDATE for
-    the whole order."""
+    the whole order. `product_ids` may be a queryset of one column (used as a subquery)."""
+    if not isinstance(product_ids, QuerySet):
+        product_ids = list(product_ids)
     reviews = Review.objects.filter(
-        product_id__in=list(product_ids), member_id=member_id, verified_purchase=False
+        product_id__in=product_ids, member_id=member_id, verified_purchase=False
     )
     reviewed = list(reviews.values_list("product_id", "pk"))
     if not reviewed:

@@ -366,6 +366,13 @@ def record_waste(*, offer: StoreOffer, units: int, actor, reason: str) -> StockM
         offer=offer, kind=Kind.WASTE, on_hand=-units, actor=actor, reason=reason
     )
     if movement is None:
+        offer.refresh_from_db(fields=["stock_on_hand", "stock_reserved"])
+        if units > offer.stock_on_hand:
+            raise InvalidStockChange(
+                _("Only %(on_hand)s on hand; %(units)s cannot be written off.")
+                % {"on_hand": offer.stock_on_hand, "units": units},
+                details={"on_hand": offer.stock_on_hand, "units": units},
+            )
         raise _below_reserved(offer, wanted=offer.stock_on_hand - units)
     return movement
 

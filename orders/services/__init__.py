@@ -12,6 +12,8 @@
 - `refunds`: per line, by amount, or everything that is left
 - `payment_outcomes`: what a payment's or a refund's outcome does to its order
 - `exit_pass`: scan & go exit passes
+- `substitution`: a substitute agreed while picking becomes a line of its own
+- `register`: sales and line refunds at a staffed register, and their e-receipts
 """
 
 from orders.services.cancellation import (
@@ -69,6 +71,16 @@ from orders.services.refunds import (
     refund_remaining,
     refundable_lines,
 )
+from orders.services.register import (
+    REGISTER_ROLES,
+    BasketItem,
+    check_register_staff,
+    e_receipt_code,
+    order_for_e_receipt,
+    price_item,
+    refund_register_lines,
+    sell_at_register,
+)
 from orders.services.stock_allocation import (
     allocate_line_units,
     allocate_new_lines,
@@ -76,13 +88,16 @@ from orders.services.stock_allocation import (
     release_order_allocations,
     sell_order_allocations,
 )
+from orders.services.substitution import substitute_line_units
 
 __all__ = [
     "DEFAULT_WEIGHED_GRAMS",
     "DELIVERY_PROMISE",
     "EXIT_PASS_SALT",
     "LEAVES_THE_STORE",
+    "REGISTER_ROLES",
     "STOCK_RULE",
+    "BasketItem",
     "DeliveryRequest",
     "add_recipe_to_cart",
     "add_to_cart",
@@ -95,12 +110,16 @@ __all__ = [
     "cart_for_member",
     "check_available",
     "check_delivery",
+    "check_register_staff",
+    "e_receipt_code",
     "expire_unpaid_orders",
     "issue_exit_pass",
     "line_refund_amount",
     "line_total",
     "merge_carts",
+    "order_for_e_receipt",
     "place_order",
+    "price_item",
     "record_event",
     "record_payment",
     "record_payment_failure",
@@ -108,6 +127,7 @@ __all__ = [
     "record_refund_failure",
     "refund_order_amount",
     "refund_order_lines",
+    "refund_register_lines",
     "refund_remaining",
     "refundable_lines",
     "release_line_units",
@@ -117,11 +137,13 @@ __all__ = [
     "reservation_minutes",
     "restore_cart_from_order",
     "resume_payment",
+    "sell_at_register",
     "sell_order_allocations",
     "set_line_quantity",
     "set_status",
     "start_order_payment",
     "store_is_open",
+    "substitute_line_units",
     "validate_quantity",
     "verify_exit_pass",
 ]

@@ -94,11 +94,16 @@ def check_available(*, offer: StoreOffer, quantity: int) -> None:
 
 
 def cart_for_member(*, member: Member, store: Store) -> Cart:
-    try:
-        with transaction.atomic():
-            return Cart.objects.get_or_create(member=member, store=store)[0]
-    except IntegrityError:  # two first requests at once
-        return Cart.objects.get(member=member, store=store)
+    """The member's cart of the store (with `store` attached), created on first use."""
+    cart = Cart.objects.filter(member=member, store=store).first()  # the usual case: one read
+    if cart is None:
+        try:
+            with transaction.atomic():
+                cart = Cart.objects.get_or_create(member=member, store=store)[0]
+        except IntegrityError:  # two first requests at once
+            cart = Cart.objects.get(member=member, store=store)
+    cart.store = store
+    return cart
 
 
 def anonymous_cart(*, store: Store, token: str | None, create: bool) -> Cart | None:
@@ -106,6 +111,7 @@ def anonymous_cart(*, store: Store, token: str | None, create: bool) -> Cart | N
     if token:
         cart = Cart.objects.filter(token=token, store=store, member__isnull=True).first()
         if cart is not None:
+            cart.store = store
             return cart
     return Cart.objects.create(store=store) if create else None
 

@@ -17,7 +17,7 @@ from accounts.models import Member
 from omostore.domain_events import send_after_commit
 from omostore.geo import distance_m
 from omostore.money import Money
-from orders import errors, signals
+from orders import errors, live, signals
 from orders.models import (
     CancelReason,
     CartLine,
@@ -157,10 +157,10 @@ def place_order(
             raise
         return _replayed(existing, fingerprint)
 
-    return order, start_order_payment(order=order), True
+    return order, start_order_payment(order=order, new=True), True
 
 
-def start_order_payment(*, order: Order) -> Payment:
+def start_order_payment(*, order: Order, new: bool = False) -> Payment:
     """Start (or resume) the payment of a placed order. Idempotent: the payment's key is the
     order's, so a second call returns the same payment and never charges twice; a card payment
     whose PaymentIntent was never created gets it now. A payment that cannot start cancels the
@@ -173,6 +173,8 @@ def start_order_payment(*, order: Order) -> Payment:
             currency=order.currency,
             method=order.payment_method,
             idempotency_key=f"order:{order.number}",
+            # an order placed in this request has no payment yet: no replay to look for
+            new_key=new,
         )
     except Exception:
         cancel_unpaid_order(
@@ -341,6 +343,7 @@ def _create_order(
         payload={"from": "", "to": OrderStatus.PLACED, "reason": ""},
     )
     send_after_commit(signals.order_placed, sender=Order, order=order)
+    live.publish_history(order=order)
     CartLine.objects.filter(cart_id=lines[0].cart_id).delete()
     # What `orders.selectors.order_with_timeline` would read back, known here: the checkout's
     # answer need not read the order again while nothing else changed it.

@@ -37,7 +37,12 @@ def record_payment(*, payment: Payment) -> None:
     An order that still holds its reservation becomes paid. A payment for an order that expired
     meanwhile, or a second payment for an order already paid, is refunded in full: the stock may
     have been sold, and nobody pays twice."""
-    order = Order.objects.select_for_update().filter(number=payment.reference).first()
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("store")
+        .filter(number=payment.reference)
+        .first()
+    )
     if order is None:
         return  # not an order (a wallet top-up)
     if order.status == OrderStatus.PLACED:  # it still holds its stock
@@ -62,16 +67,15 @@ def record_payment(*, payment: Payment) -> None:
 
 def _mark_paid(*, order: Order, payment: Payment) -> None:
     now = timezone.now()
-    order.paid_at = now
-    fields = ["paid_at"]
+    fields = {"paid_at": now}
     if order.channel == Channel.DELIVERY:
-        order.promised_by = now + DELIVERY_PROMISE
-        fields.append("promised_by")
+        fields["promised_by"] = now + DELIVERY_PROMISE
     if order.channel == Channel.IN_STORE:
         # Scan & go: the goods are already in the shopper's bag.
         sell_order_allocations(order=order, reason="scan & go paid")
-    Order.objects.filter(pk=order.pk).update(**{field: getattr(order, field) for field in fields})
-    set_status(order=order, to_status=OrderStatus.PAID, note=f"paid by {payment.method}")
+    set_status(
+        order=order, to_status=OrderStatus.PAID, note=f"paid by {payment.method}", also=fields
+    )
     send_after_commit(
         signals.order_paid,
         sender=Order,
@@ -80,10 +84,11 @@ def _mark_paid(*, order: Order, payment: Payment) -> None:
         method=payment.method,
         amount=payment.amount,
     )
-    catalog_services.mark_verified_purchases(
-        product_ids=order.lines.values_list("offer__product_id", flat=True),
-        member_id=order.member_id,
-    )
+    if order.member_id is not None:
+        catalog_services.mark_verified_purchases(
+            product_ids=order.lines.values_list("offer__product_id", flat=True),
+            member_id=order.member_id,
+        )
 
 
 def record_payment_failure(*, payment: Payment) -> None:
@@ -162,6 +167,7 @@ def record_refund(*, refund: Refund) -> None:
         note=order_refund.note,
     )
     live.publish_refund(order=order, order_refund=order_refund, refunds=list(order.refunds.all()))
+    live.publish_history(order=order)
     fully = not payment_selectors.refundable_payments_for(reference=order.number)
     if (
         fully

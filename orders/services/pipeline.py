@@ -38,8 +38,10 @@ def set_status(
     note: str = "",
     reason: str = "",
     payload: dict[str, Any] | None = None,
+    also: dict[str, Any] | None = None,
 ) -> OrderEvent:
-    """Move the order along the pipeline, or raise InvalidTransition. The UPDATE is guarded by
+    """Move the order along the pipeline, or raise InvalidTransition. `also` names other fields
+    of the order to write in the same UPDATE (a payment's `paid_at`). The UPDATE is guarded by
     the status it read, so two racing changes cannot both win. Writes a `status_changed` event
     (payload `{from, to, reason}` and any extra `payload`), publishes `order.status`, and sends
     `order_status_changed` (and `order_cancelled` for a cancellation) after commit. Needs a
@@ -52,10 +54,12 @@ def set_status(
             details={"from": from_status, "to": to_status},
         )
     changed = Order.objects.filter(pk=order.pk, status=from_status).update(
-        status=to_status, updated_at=timezone.now()
+        **(also or {}), status=to_status, updated_at=timezone.now()
     )
     if not changed:
         raise errors.InvalidTransition(_("The order changed meanwhile; reload it."))
+    for field, value in (also or {}).items():
+        setattr(order, field, value)
     order.status = to_status
     if to_status in LEAVES_THE_STORE:
         sell_order_allocations(order=order, actor=actor, reason=f"order {to_status}")
@@ -69,6 +73,7 @@ def set_status(
         note=note[:200],
     )
     live.publish_status(order=order, event=event)
+    live.publish_history(order=order)
     send_after_commit(
         signals.order_status_changed,
         sender=Order,

@@ -17,6 +17,7 @@ the transaction that makes the change.
 
 from payments.services.common import (
     MAX_AMOUNT,
+    REGISTER_METHODS,
     TEST_OUTCOMES,
     TOP_UP_MAX_MAJOR,
     TOP_UP_MIN_MAJOR,
@@ -26,6 +27,7 @@ from payments.services.common import (
 )
 from payments.services.payments import (
     cancel_payment,
+    record_register_payment,
     start_payment,
 )
 from payments.services.refunds import (
@@ -47,6 +49,7 @@ from payments.services.webhooks import (
 
 __all__ = [
     "MAX_AMOUNT",
+    "REGISTER_METHODS",
     "TEST_OUTCOMES",
     "TOP_UP_MAX_MAJOR",
     "TOP_UP_MIN_MAJOR",
@@ -55,6 +58,7 @@ __all__ = [
     "cancel_payment",
     "confirm_test_payment",
     "handle_webhook",
+    "record_register_payment",
     "refund_payment",
     "start_payment",
     "start_top_up",

@@ -29,6 +29,9 @@ TOP_UP_MIN_MAJOR = 100
 TOP_UP_MAX_MAJOR = 100_000
 TOP_UP_REFERENCE_PREFIX = "TOPUP-"
 TEST_OUTCOMES = ("succeed", "decline")
+# Money taken at a staffed register outside any provider (`record_register_payment`): cash in
+# the drawer, or a card on the store's own terminal (its slip's reference is kept).
+REGISTER_METHODS = frozenset({PaymentMethod.CASH, PaymentMethod.TERMINAL})
 WEBHOOK_PROVIDERS = {"stripe": PaymentMethod.CARD, "test": PaymentMethod.TEST}
 
 Status = Payment.Status
@@ -52,6 +55,10 @@ def _check_method_available(method: str) -> None:
         raise PaymentMethodUnavailable(_("Card payments are not available (no Stripe key is set)."))
     if method not in PaymentMethod.values:
         raise PaymentMethodUnavailable(_("Unknown payment method %(method)s.") % {"method": method})
+    if method in REGISTER_METHODS:
+        raise PaymentMethodUnavailable(
+            _("Cash and card terminals are taken at a staffed register only.")
+        )
 
 
 def top_up_bounds(currency: str) -> tuple[int, int]:

@@ -27,6 +27,7 @@ from payments.models import (
     WalletTopUp,
 )
 from payments.services.common import (
+    REGISTER_METHODS,
     TOP_UP_REFERENCE_PREFIX,
     Status,
     _check_amount,
@@ -41,14 +42,22 @@ logger = logging.getLogger(__name__)
 # Top-up bounds in major units (¥100 to ¥100,000); minor units scale with the currency.
 
 
-def _mark_succeeded(*, payment_id: int, from_statuses: tuple[str, ...]) -> Payment | None:
+def _mark_succeeded(
+    *, payment_id: int, from_statuses: tuple[str, ...], known: Payment | None = None
+) -> Payment | None:
     """Succeed the payment if it is in one of `from_statuses`; credit a top-up and send
-    payment_succeeded. Returns the payment, or None when another delivery got there first."""
+    payment_succeeded. Returns the payment, or None when another delivery got there first.
+    `known`: a wallet spend created in this transaction (no top-up; not read again)."""
+    now = timezone.now()
     changed = Payment.objects.filter(pk=payment_id, status__in=from_statuses).update(
-        status=Status.SUCCEEDED, succeeded_at=timezone.now(), failure_reason=""
+        status=Status.SUCCEEDED, succeeded_at=now, failure_reason=""
     )
     if not changed:
         return None
+    if known is not None:
+        known.status, known.succeeded_at, known.failure_reason = Status.SUCCEEDED, now, ""
+        signals.payment_succeeded.send(sender=Payment, payment=known)
+        return known
     payment = Payment.objects.select_related("member").get(pk=payment_id)
     top_up = WalletTopUp.objects.filter(payment=payment).first()
     if top_up is not None:
@@ -83,6 +92,7 @@ def start_payment(
     currency: str,
     method: str,
     idempotency_key: str,
+    new_key: bool = False,
 ) -> Payment:
     """Start paying `amount` for `reference` (an order number).
 
@@ -90,6 +100,11 @@ def start_payment(
     changed. card: a Stripe PaymentIntent, the payment pending until its webhook. test: pending
     until `confirm_test_payment`. The same idempotency key returns the same payment and never
     charges twice; the same key for a different request raises IdempotencyKeyReused.
+
+    `new_key`: the caller knows no payment can have this key yet (it derives from a reference
+    created in the same request); the lookup and the savepoints that guard a replay are skipped
+    (a wallet payment then costs 7 queries instead of 15). A duplicate would still be refused by
+    the key's unique constraint, failing the caller's transaction.
     """
     _check_amount(amount, currency)
     if not reference or len(reference) > Payment._meta.get_field("reference").max_length:
@@ -101,36 +116,45 @@ def start_payment(
         "currency": currency,
         "method": method,
     }
-    existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return _resume(_same_payment(existing, **request))
+    if not new_key:
+        existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _resume(_same_payment(existing, **request))
     _check_method_available(method)
     if method == PaymentMethod.WALLET:
-        return _pay_from_wallet(member=member, request=request, idempotency_key=idempotency_key)
+        return _pay_from_wallet(
+            member=member, request=request, idempotency_key=idempotency_key, new_key=new_key
+        )
     return _start_provider_payment(
         member=member, request=request, idempotency_key=idempotency_key, top_up=False
     )
 
 
 @transaction.atomic
-def _pay_from_wallet(*, member: Member, request: dict, idempotency_key: str) -> Payment:
+def _pay_from_wallet(
+    *, member: Member, request: dict, idempotency_key: str, new_key: bool = False
+) -> Payment:
     account = wallet_for(member=member)
     if account.currency != request["currency"]:
         raise PaymentMethodUnavailable(
             _("The wallet holds %(wallet)s; this payment is in %(currency)s.")
             % {"wallet": account.currency, "currency": request["currency"]}
         )
-    try:
-        with transaction.atomic():
-            payment = Payment.objects.create(idempotency_key=idempotency_key, **request)
-    except IntegrityError:  # the same key at the same moment: the first one won
-        return _same_payment(Payment.objects.get(idempotency_key=idempotency_key), **request)
+    if new_key:
+        payment = Payment.objects.create(idempotency_key=idempotency_key, **request)
+    else:
+        try:
+            with transaction.atomic():
+                payment = Payment.objects.create(idempotency_key=idempotency_key, **request)
+        except IntegrityError:  # the same key at the same moment: the first one won
+            return _same_payment(Payment.objects.get(idempotency_key=idempotency_key), **request)
     spent = _move_wallet(
         account_id=account.pk,
         amount=-payment.amount,
         kind=WalletEntry.Kind.SPEND,
         idempotency_key=f"spend:{payment.pk}",
         payment=payment,
+        new_key=True,  # the payment was created just now: nobody spent for it yet
     )
     if spent is None:
         balance = WalletAccount.objects.values_list("balance", flat=True).get(pk=account.pk)
@@ -140,6 +164,40 @@ def _pay_from_wallet(*, member: Member, request: dict, idempotency_key: str) -> 
             % {"have": have, "need": need},
             details={"balance": have.as_dict(), "amount": need.as_dict()},
         )
+    payment.member = member
+    return _mark_succeeded(payment_id=payment.pk, from_statuses=(Status.PENDING,), known=payment)
+
+
+@transaction.atomic
+def record_register_payment(
+    *,
+    member: Member | None,
+    reference: str,
+    amount: int,
+    currency: str,
+    method: str,
+    provider_ref: str,
+    idempotency_key: str,
+) -> Payment:
+    """Money a staffed register took itself: cash, or a card on the store's terminal (its
+    reference in `provider_ref`). Succeeds at once (payment_succeeded sent); `member` is None
+    for a shopper who showed no member QR. The same key returns the same payment."""
+    _check_amount(amount, currency)
+    if method not in REGISTER_METHODS:
+        raise PaymentMethodUnavailable(_("Unknown payment method %(method)s.") % {"method": method})
+    request = {
+        "member_id": member.pk if member else None,
+        "reference": reference,
+        "amount": amount,
+        "currency": currency,
+        "method": method,
+    }
+    existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return _same_payment(existing, **request)
+    payment = Payment.objects.create(
+        idempotency_key=idempotency_key, provider_ref=provider_ref[:120], **request
+    )
     return _mark_succeeded(payment_id=payment.pk, from_statuses=(Status.PENDING,))
 
 

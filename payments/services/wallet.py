@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -46,6 +46,23 @@ def wallet_balance(*, member: Member) -> Money:
     return Money(account.balance, account.currency)
 
 
+def _add_to_balance(*, account_id: int, amount: int, now) -> int | None:
+    """One conditional UPDATE (never below zero) that returns the new balance (RETURNING, on
+    SQLite and PostgreSQL), or None when the balance is too low."""
+    table = connection.ops.quote_name(WalletAccount._meta.db_table)
+    sql = "UPDATE {} SET {} WHERE {} RETURNING balance".format(  # noqa: S608
+        table,
+        "balance = balance + %s, updated_at = %s",
+        "id = %s AND balance + %s >= 0",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [amount, connection.ops.adapt_datetimefield_value(now), account_id, amount]
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def _move_wallet(
     *,
     account_id: int,
@@ -53,11 +70,26 @@ def _move_wallet(
     kind: str,
     idempotency_key: str,
     payment: Payment | None,
+    new_key: bool = False,
 ) -> WalletEntry | None:
     """Add `amount` (negative spends) to the balance and write its ledger entry, or do nothing
     and return None when the balance would go below zero or the key was already used. Needs a
-    transaction (the entry and the balance change commit together)."""
+    transaction (the entry and the balance change commit together). `new_key`: the key cannot
+    have been used (it names a payment created in this transaction): one conditional UPDATE
+    that reads the balance back, and the entry, without savepoints."""
     now = timezone.now()
+    if new_key:
+        balance_after = _add_to_balance(account_id=account_id, amount=amount, now=now)
+        if balance_after is None:
+            return None
+        return WalletEntry.objects.create(
+            account_id=account_id,
+            kind=kind,
+            amount=amount,
+            balance_after=balance_after,
+            idempotency_key=idempotency_key,
+            payment=payment,
+        )
     with transaction.atomic():  # a savepoint: a replayed key undoes the balance change too
         accounts = WalletAccount.objects.filter(pk=account_id)
         if amount < 0:

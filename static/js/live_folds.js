@@ -6,7 +6,7 @@
  * Chromium to prove that snapshot + events = the snapshot the server would send now
  * (tests/omostore/test_realtime_folds.py, which also keeps a Python copy of each fold).
  *
- * window.OmoFolds = {order: {apply}, store: {apply}}. Events a fold does not know, or that are
+ * window.OmoFolds = {order: {apply}, store: {apply}, zone: {apply}}. Events a fold does not know, or that are
  * about another order, leave the state as it is.
  */
 (function (global) {
@@ -76,5 +76,42 @@
     },
   };
 
-  global.OmoFolds = { order: order, store: store };
+  // --- The zone group: one temperature zone's pick queue on the pickers' tablets -------------
+
+  function compareQueue(a, b) {
+    if (a.due_at < b.due_at) return -1;
+    if (a.due_at > b.due_at) return 1;
+    return a.id - b.id;
+  }
+
+  const zone = {
+    apply(state, frame) {
+      if (frame.event !== "pick.task") return state;
+      const task = frame.payload.task;
+      if (task.zone !== state.zone) return state;
+      const next = copy(state);
+      next.tasks = next.tasks.filter((existing) => existing.id !== task.id);
+      if (next.queue_statuses.includes(task.status)) next.tasks.push(task);
+      next.tasks.sort(compareQueue);
+      return next;
+    },
+  };
+
+  // The member's history (`history.<user id>`): newest first, as many rows as the snapshot had
+  // room for; a `history.order` row replaces the row of its number or comes in at its place.
+  const HISTORY_ROWS = 20;
+  const history = {
+    apply(state, frame) {
+      if (frame.event !== "history.order") return state;
+      const row = frame.payload;
+      const next = copy(state);
+      next.orders = next.orders.filter((existing) => existing.number !== row.number);
+      next.orders.push(row);
+      next.orders.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
+      next.orders = next.orders.slice(0, HISTORY_ROWS);
+      return next;
+    },
+  };
+
+  global.OmoFolds = { order: order, store: store, zone: zone, history: history };
 })(window);

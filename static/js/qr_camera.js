@@ -10,6 +10,7 @@
  *     formats: ["qr_code", "ean_13"],    // BarcodeDetector formats wanted (qr_code is required)
  *     invert: false,                     // also try light-on-dark codes (a phone in dark mode)
  *     intervalMs: 100,                   // jsQR blocks the main thread: leave time for typing
+ *     makeDetector: async () => null,    // optional: the page's own BarcodeDetector-like reader
  *     ready: () => true,                 // false while the page is busy with the last code
  *     onResult: (format, text) => {},
  *     onState: (state) => {},            // starting | on | off | denied | missing | insecure | unsupported
@@ -44,6 +45,16 @@
     let context = null;
 
     async function makeDetector() {
+      if (options.makeDetector) {
+        // The page's own reader (e.g. the vendored ZXing polyfill for EAN-13 where the browser
+        // has none); null falls back to the rules below.
+        try {
+          const own = await options.makeDetector();
+          if (own) return own;
+        } catch (error) {
+          /* fall through */
+        }
+      }
       if (!("BarcodeDetector" in window)) return null;
       try {
         // The class can exist with no formats at all (Chromium on Linux): then use jsQR.

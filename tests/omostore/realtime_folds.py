@@ -55,6 +55,21 @@ def fold_store(state: dict[str, Any], frame: dict[str, Any]) -> dict[str, Any]:
     return new
 
 
+def fold_zone(state: dict[str, Any], frame: dict[str, Any]) -> dict[str, Any]:
+    """OmoFolds.zone.apply: the zone group (one zone's pick queue on the pickers' tablets)."""
+    if frame["event"] != "pick.task":
+        return state
+    task = frame["payload"]["task"]
+    if task["zone"] != state["zone"]:
+        return state
+    new = copy.deepcopy(state)
+    new["tasks"] = [t for t in new["tasks"] if t["id"] != task["id"]]
+    if task["status"] in new["queue_statuses"]:
+        new["tasks"].append(task)
+    new["tasks"].sort(key=lambda t: (t["due_at"], t["id"]))
+    return new
+
+
 def fold(group_fold, snapshot: dict[str, Any], frames: list[dict[str, Any]]) -> dict[str, Any]:
     state = snapshot
     for frame in frames:

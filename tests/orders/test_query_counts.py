@@ -65,3 +65,21 @@ def test_a_checkout_costs_a_bounded_number_of_queries_and_one_more_per_extra_lin
     assert two["checkout"] <= 16, two["checkout"]
     # one conditional reservation UPDATE per extra line; its movements are one INSERT
     assert nine["checkout"] - two["checkout"] <= 7
+
+
+def test_a_scan_and_go_checkout_paid_from_the_wallet_at_once_stays_bounded():
+    # given a member with a wallet and 2 lines in the cart
+    store = factories.make_store()
+    member = factories.make_member()
+    factories.make_wallet(member=member, balance=100_000)
+    api = member_client(member)
+    for offer in [factories.make_offer(store=store, stock_on_hand=50) for _ in range(2)]:
+        assert add(api, offer, 1).status_code == 201
+
+    # when they check out in store and the wallet pays at once
+    count, response = queries(lambda: checkout(api, store, channel="in_store", method="wallet"))
+
+    # then the order is paid and sold, the whole of it (reserve, pay, sell, answer) in a bounded
+    # number of queries: 27 statements, and the savepoints of the test's own transaction
+    assert response.json()["status"] == "paid"
+    assert count <= 31, count

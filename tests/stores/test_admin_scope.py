@@ -22,6 +22,7 @@ from django.urls import reverse
 from accounts.models import User
 from catalog import services as catalog_services
 from catalog.models import Product, ScanEvent
+from fulfillment.models import Bag, PickLine, PickScan, PickTask, Substitution
 from members.models import StorePointsRule
 from orders.models import Cart, CartLine, Order, OrderEvent, OrderLine, OrderRefund
 from payments.models import PaymentMethod
@@ -62,6 +63,10 @@ OWNERSHIP = {
     "orders.order": lambda order: {order.store_id},
     "orders.cart": lambda cart: {cart.store_id},
     "orders.orderrefund": lambda refund: {refund.order.store_id},
+    "fulfillment.picktask": lambda task: {task.store_id},
+    "fulfillment.pickscan": lambda scan: {scan.line.task.store_id},
+    "fulfillment.substitution": lambda substitution: {substitution.line.task.store_id},
+    "fulfillment.bag": lambda bag: {bag.task.store_id},
     "members.storepointsrule": lambda rule: {rule.store_id},
     "payments.payment": SUPERUSER_ONLY,
     "payments.refund": SUPERUSER_ONLY,
@@ -115,7 +120,7 @@ def _store_world(store: Store, *, marker: str) -> dict:
         delivery_latitude=store.latitude,
         delivery_longitude=store.longitude,
     )
-    OrderLine.objects.create(
+    order_line = OrderLine.objects.create(
         order=order,
         offer=offer,
         sku=product.sku,
@@ -127,6 +132,38 @@ def _store_world(store: Store, *, marker: str) -> dict:
         line_total=298,
     )
     OrderEvent.objects.create(order=order, from_status="", to_status="placed", note=marker)
+    task = PickTask.objects.create(
+        store=store,
+        order=order,
+        zone="ambient",
+        due_at=datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC),
+    )
+    pick_line = PickLine.objects.create(
+        task=task,
+        order_line=order_line,
+        offer=offer,
+        position=0,
+        sku=product.sku,
+        name_en=product.name_en,
+        name_ja=product.name_ja,
+        sold_by="piece",
+        quantity_ordered=1,
+    )
+    PickScan.objects.create(
+        line=pick_line,
+        client_id=f"{marker}-scan",
+        barcode=product.barcode,
+        source="typed",
+        quantity=1,
+    )
+    Bag.objects.create(order=order, task=task, zone="ambient", number=1)
+    Substitution.objects.create(
+        line=pick_line,
+        offer=offer,
+        quantity=1,
+        price=100,
+        expires_at=datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC),
+    )
     OrderRefund.objects.create(
         order=order,
         idempotency_key=f"{marker}-refund",
