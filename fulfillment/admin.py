@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from fulfillment import dispatch_admin  # noqa: F401  (registers riders and trips)
 from fulfillment.models import Bag, PickLine, PickScan, PickTask, Substitution
 from fulfillment.picking import metrics
 from orders.live import local_iso

@@ -17,7 +17,7 @@ from accounts.selectors import member_for
 from catalog.models import TemperatureZone
 from fulfillment.models import PickScan, SubstitutionChoice
 from fulfillment.picking import pickup, selectors, services, substitutions
-from omostore.errors import Forbidden, NotFound
+from omostore.errors import DomainError, Forbidden, NotFound
 from orders.live import local_iso
 from stores.roles import Role
 from stores.selectors import has_store_role, store_by_code, store_ids_for
@@ -157,7 +157,11 @@ class ZoneQueueApi(APIView):
     def get(self, request, store_code: str):
         store = _store_for(request.user, store_code, PICK_ROLES)
         zone = request.query_params.get("zone")
-        zones = [zone] if zone in TemperatureZone.values else TemperatureZone.values
+        if zone is not None and zone not in TemperatureZone.values:
+            raise DomainError(
+                _("zone must be one of %(zones)s.") % {"zones": ", ".join(TemperatureZone.values)}
+            )
+        zones = [zone] if zone else TemperatureZone.values
         return Response(
             [selectors.zone_snapshot(store=store, zone=z) for z in zones],
         )

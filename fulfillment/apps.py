@@ -6,6 +6,12 @@ class FulfillmentConfig(AppConfig):
     verbose_name = "Picking, packing and delivery"
     role_permissions = {
         "manager": [
+            "fulfillment.view_rider",
+            "fulfillment.add_rider",
+            "fulfillment.change_rider",
+            "fulfillment.view_trip",
+            "fulfillment.change_trip",
+            "fulfillment.view_tripstop",
             "fulfillment.view_picktask",
             "fulfillment.view_pickline",
             "fulfillment.view_pickscan",

@@ -13,4 +13,10 @@ urlpatterns = [
     ),
     path("stores/<slug:store_code>/pack/", views.packing, name="staff-packing"),
     path("stores/<slug:store_code>/counter/", views.counter, name="staff-counter"),
+    path("stores/<slug:store_code>/dispatch/", views.dispatch_board, name="staff-dispatch-board"),
+    path(
+        "stores/<slug:store_code>/dispatch/trips/<int:trip_id>/reassign/",
+        views.reassign_trip,
+        name="staff-reassign-trip",
+    ),
 ]

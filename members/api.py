@@ -76,7 +76,15 @@ class FavouriteStateApi(APIView):
         favourites = serializers.ListField(child=serializers.CharField())
 
     @extend_schema(
-        parameters=[OpenApiParameter("skus", str, required=True)],
+        parameters=[
+            OpenApiParameter(
+                "skus",
+                str,
+                required=False,
+                description=f"Comma-separated SKUs, the first {MAX_STATE_SKUS} are answered; "
+                "none: an empty list.",
+            )
+        ],
         responses=OutputSerializer,
     )
     def get(self, request):

@@ -18,6 +18,7 @@ from catalog import demo_content, demo_data
 from catalog.barcodes import make_jan
 from catalog.models import Category, Product, Recipe, RecipeIngredient, Review, StoreOffer
 from catalog.services import labels_for_offers, receive_stock
+from fulfillment.models import Rider
 from payments import services as payment_services
 from stores.models import StaffRole, Store
 from stores.services import grant_store_role
@@ -138,6 +139,16 @@ def _load_accounts(store: Store) -> None:
     grant_store_role(user=counter, store=store, role=StaffRole.Role.EXIT)
     rider = _demo_user("rider@example.com", display_name="Yuki Tanaka")
     grant_store_role(user=rider, store=store, role=StaffRole.Role.RIDER)
+    Rider.objects.get_or_create(
+        user=rider,
+        store=store,
+        defaults={
+            "display_name": "Yuki Tanaka",
+            "vehicle": Rider.Vehicle.BICYCLE,
+            "duty": Rider.Duty.ON_DUTY,
+            "phone": "+81 90 1234 5678",
+        },
+    )
     manager = _demo_user("manager@example.com", display_name="Aiko Watanabe")
     grant_store_role(user=manager, store=store, role=StaffRole.Role.MANAGER)
     grant_store_role(user=manager, store=store, role=StaffRole.Role.EXIT)

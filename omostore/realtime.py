@@ -65,6 +65,11 @@ class groups:
         return _group("user", int(user_id))
 
     @staticmethod
+    def dispatch(store_id: int) -> str:
+        """A store's dispatch board, for its managers (`dispatch.<store id>`)."""
+        return _group("dispatch", int(store_id))
+
+    @staticmethod
     def member_history(user_id: int) -> str:
         """One member's order history, every channel (`history.<user id>`): a register sale
         appears there while the member is still at the counter."""

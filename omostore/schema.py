@@ -12,6 +12,7 @@ document.
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import is_serializer
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -68,7 +69,11 @@ AUTH_ERROR = (
     "authentication_failed: an unknown, revoked or expired token; permission_denied or "
     "forbidden: the caller may not do this."
 )
-NOT_FOUND = "not_found (or a more precise code): nothing with this identifier for the caller."
+NOT_FOUND = (
+    "not_found (or a more precise code): nothing with this identifier for the caller, or the "
+    "caller has nothing of the kind (no member profile, no role at the store): unknown and "
+    "not-yours look alike, so nothing can be probed."
+)
 UNSUPPORTED_MEDIA_TYPE = (
     "unsupported_media_type: a body in none of the media types listed (or one that cannot be "
     "parsed as its declared type)."
@@ -84,13 +89,29 @@ class OmoAutoSchema(AutoSchema):
 
     Adds to every operation the error answers its kind of view can give, unless the view
     documents them itself: 400 where it takes input, 403 where it authenticates (an invalid
-    token is refused even where anyone may call), 404 where its path names something, 415 where
-    it takes a body, 429 where it is throttled.
+    token is refused even where anyone may call), 404 where its path names something or only
+    some callers may call it, 415 where it takes a body, 429 where it is throttled.
     """
 
     def get_serializer_name(self, serializer, direction):
         qualified = type(serializer).__qualname__.replace("Serializer", "")
         return "".join(part for part in qualified.split(".") if part != "<locals>")
+
+    def get_request_serializer(self):
+        if self.method == "DELETE":
+            return None  # unless the view's @extend_schema(request=...) names one
+        return super().get_request_serializer()
+
+    def _get_request_body(self, direction="request"):
+        # drf-spectacular documents a body for POST, PUT and PATCH only; a DELETE that declares
+        # one (`@extend_schema(request=...)`) takes it, so the schema says so.
+        if self.method == "DELETE" and is_serializer(self.get_request_serializer()):
+            self.method = "POST"
+            try:
+                return super()._get_request_body(direction)
+            finally:
+                self.method = "DELETE"
+        return super()._get_request_body(direction)
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
@@ -105,7 +126,9 @@ class OmoAutoSchema(AutoSchema):
             isinstance(permission, AllowAny) for permission in self.view.get_permissions()
         ):
             expected["403"] = AUTH_ERROR
-        if any(p["in"] == "path" for p in parameters):
+        if any(p["in"] == "path" for p in parameters) or not all(
+            isinstance(permission, AllowAny) for permission in self.view.get_permissions()
+        ):
             expected["404"] = NOT_FOUND
         if operation.get("requestBody"):
             expected["415"] = UNSUPPORTED_MEDIA_TYPE

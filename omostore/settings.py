@@ -286,6 +286,23 @@ WEIGHT_TOLERANCE = env.float("WEIGHT_TOLERANCE", default=0.10)
 # applies (the beat task `expire-substitutions`).
 SUBSTITUTION_ANSWER_SECONDS = env.int("SUBSTITUTION_ANSWER_SECONDS", default=300)
 
+# --- Dispatcher (fulfillment.dispatch_service) ------------------------------------------------
+# One tick per store every DISPATCH_TICK_SECONDS, each planning within DISPATCH_BUDGET_SECONDS.
+DISPATCH_TICK_SECONDS = env.int("DISPATCH_TICK_SECONDS", default=10)
+DISPATCH_BUDGET_SECONDS = env.float("DISPATCH_BUDGET_SECONDS", default=2.0)
+# An order still being picked is ready this long after picking started (readiness.py).
+DISPATCH_PICKING_ESTIMATE_SECONDS = env.int("DISPATCH_PICKING_ESTIMATE_SECONDS", default=600)
+DISPATCH_SERVICE_SECONDS = env.int("DISPATCH_SERVICE_SECONDS", default=90)  # at the door
+DISPATCH_HANDOVER_SECONDS = env.int("DISPATCH_HANDOVER_SECONDS", default=60)  # bag scans
+DISPATCH_ROAD_FACTOR = env.float("DISPATCH_ROAD_FACTOR", default=1.35)
+DISPATCH_OSRM_URL = env.str("DISPATCH_OSRM_URL", default="")  # e.g. http://127.0.0.1:5000
+DISPATCH_CODE_ATTEMPTS = env.int("DISPATCH_CODE_ATTEMPTS", default=5)
+DISPATCH_LOCATION_INTERVAL_SECONDS = env.int("DISPATCH_LOCATION_INTERVAL_SECONDS", default=10)
+CELERY_BEAT_SCHEDULE["dispatch-ticks"] = {
+    "task": "fulfillment.tasks.dispatch_all_stores",
+    "schedule": float(DISPATCH_TICK_SECONDS),
+}
+
 # --- Internationalisation ------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ja", "日本語")]
@@ -360,6 +377,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The staff refund reasons are asked for by two endpoints (the manager's refund and the
+    # register's): one name for the set, beside the cancel reasons' set.
+    "ENUM_NAME_OVERRIDES": {"StaffRefundReasonEnum": "orders.models.STAFF_REFUND_REASONS"},
 }
 
 # --- Orders -----------------------------------------------------------------------------------

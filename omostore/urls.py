@@ -32,6 +32,7 @@ urlpatterns = [
     path("lang/<str:code>/", views.switch_language, name="switch-language"),
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("orders/<str:number>/tracking/", fulfillment_views.order_tracking, name="order-tracking"),
     path("", include("accounts.page_urls")),
     path("", include("members.urls")),
     path("me/qr/", member_qr_views.member_qr_page, name="member-qr"),
@@ -43,7 +44,7 @@ urlpatterns = [
         fulfillment_views.pickup_code_svg,
         name="order-pickup-code-svg",
     ),
-    path("rider/", fulfillment_views.rider_home, name="rider-home"),
+    path("rider/", include("fulfillment.rider_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path(

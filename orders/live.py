@@ -31,6 +31,7 @@ STORE_FEED_STATUSES = frozenset(
         OrderStatus.PICKING,
         OrderStatus.PACKED,
         OrderStatus.OUT_FOR_DELIVERY,
+        OrderStatus.DELIVERY_FAILED,  # back at the store: the manager decides
         OrderStatus.READY_FOR_PICKUP,
     }
 )

@@ -30,6 +30,7 @@ class OrderStatus(models.TextChoices):
     PACKED = "packed", "Packed"
     OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
     DELIVERED = "delivered", "Delivered"
+    DELIVERY_FAILED = "delivery_failed", "Delivery failed"
     READY_FOR_PICKUP = "ready_for_pickup", "Ready for pickup"
     COLLECTED = "collected", "Collected"
     EXITED = "exited", "Left the store"

@@ -5,6 +5,7 @@ screen calls (static/js/register.js). Views check the role per store and call on
 from __future__ import annotations
 
 from csp.decorators import csp_update
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -251,12 +252,9 @@ def _register_store(request):
 
 @require_GET
 @never_cache
+@login_required
 @csp_update({"script-src": ["'wasm-unsafe-eval'"]})  # the vendored ZXing barcode reader
 def register_screen(request):
-    if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
-        return redirect_to_login(request.get_full_path())
     store, choices = _register_store(request)
     if store is None:
         return render(request, "orders/register_choose.html", {"stores": choices})

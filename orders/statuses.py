@@ -13,7 +13,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.PAID: frozenset({S.PICKING, S.EXITED, S.CANCELLED, S.REFUNDED}),
     S.PICKING: frozenset({S.PACKED, S.CANCELLED}),
     S.PACKED: frozenset({S.OUT_FOR_DELIVERY, S.READY_FOR_PICKUP, S.CANCELLED}),
-    S.OUT_FOR_DELIVERY: frozenset({S.DELIVERED}),
+    S.OUT_FOR_DELIVERY: frozenset({S.DELIVERED, S.DELIVERY_FAILED}),
+    # Back at the store: the manager sends it again (packed, to the dispatcher) or cancels it
+    # with a refund.
+    S.DELIVERY_FAILED: frozenset({S.PACKED, S.CANCELLED}),
     S.READY_FOR_PICKUP: frozenset({S.COLLECTED, S.CANCELLED}),
     S.DELIVERED: frozenset({S.REFUNDED}),
     S.COLLECTED: frozenset({S.REFUNDED}),
@@ -25,9 +28,17 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # Statuses a channel never passes through: scan & go orders are never picked, and so on.
 NOT_IN_CHANNEL: dict[str, frozenset[str]] = {
     Channel.IN_STORE: frozenset(
-        {S.PICKING, S.PACKED, S.OUT_FOR_DELIVERY, S.DELIVERED, S.READY_FOR_PICKUP, S.COLLECTED}
+        {
+            S.PICKING,
+            S.PACKED,
+            S.OUT_FOR_DELIVERY,
+            S.DELIVERED,
+            S.DELIVERY_FAILED,
+            S.READY_FOR_PICKUP,
+            S.COLLECTED,
+        }
     ),
-    Channel.PICKUP: frozenset({S.OUT_FOR_DELIVERY, S.DELIVERED, S.EXITED}),
+    Channel.PICKUP: frozenset({S.OUT_FOR_DELIVERY, S.DELIVERED, S.DELIVERY_FAILED, S.EXITED}),
     Channel.DELIVERY: frozenset({S.READY_FOR_PICKUP, S.COLLECTED, S.EXITED}),
     # A register sale is placed and paid at the counter in one step: the goods leave with the
     # shopper, and money goes back by refunds of its lines at a register.
@@ -37,6 +48,7 @@ NOT_IN_CHANNEL: dict[str, frozenset[str]] = {
             S.PACKED,
             S.OUT_FOR_DELIVERY,
             S.DELIVERED,
+            S.DELIVERY_FAILED,
             S.READY_FOR_PICKUP,
             S.COLLECTED,
             S.EXITED,
@@ -49,13 +61,35 @@ NOT_IN_CHANNEL: dict[str, frozenset[str]] = {
 CANCELLABLE_BY_MEMBER = frozenset({S.PLACED, S.PAID})
 # The store may cancel (refunding what was paid) until the order leaves the store: a shortage
 # while picking, a pickup order never collected.
-CANCELLABLE_BY_STAFF = frozenset({S.PLACED, S.PAID, S.PICKING, S.PACKED, S.READY_FOR_PICKUP})
+CANCELLABLE_BY_STAFF = frozenset(
+    {S.PLACED, S.PAID, S.PICKING, S.PACKED, S.READY_FOR_PICKUP, S.DELIVERY_FAILED}
+)
 OPEN_STATUSES = frozenset(
-    {S.PLACED, S.PAID, S.PICKING, S.PACKED, S.OUT_FOR_DELIVERY, S.READY_FOR_PICKUP}
+    {
+        S.PLACED,
+        S.PAID,
+        S.PICKING,
+        S.PACKED,
+        S.OUT_FOR_DELIVERY,
+        S.DELIVERY_FAILED,
+        S.READY_FOR_PICKUP,
+    }
 )
 # Moves that only a service makes, never a staff button: paying (the payment provider),
 # leaving the store (the exit pass), cancelling and refunding (with their money).
-SYSTEM_ONLY = frozenset({S.PAID, S.EXITED, S.CANCELLED, S.REFUNDED})
+# Out for delivery, delivered and not delivered are the rider's moves (bag scans, the delivery
+# code), never a manager's button.
+SYSTEM_ONLY = frozenset(
+    {
+        S.PAID,
+        S.EXITED,
+        S.CANCELLED,
+        S.REFUNDED,
+        S.OUT_FOR_DELIVERY,
+        S.DELIVERED,
+        S.DELIVERY_FAILED,
+    }
+)
 
 
 def can_transition(*, channel: str, from_status: str, to_status: str) -> bool:

@@ -23,6 +23,7 @@ from catalog.labels import qr_svg
 from catalog.templatetags.catalog_tags import localized
 from omostore.money import Money
 from orders import selectors, services
+from orders.delivery_code import delivery_code
 from orders.errors import ExitPassInvalid
 from orders.models import CancelReason, Channel, OrderEvent, OrderStatus
 from orders.receivers import CART_COOKIE
@@ -45,6 +46,7 @@ STATUS_LABELS = {
     OrderStatus.PACKED: _("Packed"),
     OrderStatus.OUT_FOR_DELIVERY: _("Out for delivery"),
     OrderStatus.DELIVERED: _("Delivered"),
+    OrderStatus.DELIVERY_FAILED: _("Not delivered: back at the store"),
     OrderStatus.READY_FOR_PICKUP: _("Ready for pickup"),
     OrderStatus.COLLECTED: _("Collected"),
     OrderStatus.EXITED: _("Left the store"),
@@ -307,6 +309,8 @@ def order_page(request, number: str):
             "cancellable": member_may_cancel(channel=order.channel, status=order.status),
             "cancellable_statuses": sorted(CANCELLABLE_BY_MEMBER),
             "exit_pass": exit_pass,
+            "delivery_code": delivery_code(order) if order.channel == Channel.DELIVERY else "",
+            "map_tile_url": settings.MAP_TILE_URL,
             "pending_test_payment": pending_test_payment,
             "unpaid_payment": payment,
             "refunds": refunds,

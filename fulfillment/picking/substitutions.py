@@ -177,6 +177,8 @@ def answer_substitution(*, member, number: str, substitution_id: int, accept: bo
     substitution = _locked_open(substitution_id)
     if substitution.status != Substitution.Status.PROPOSED:
         raise errors.SubstitutionClosed(_("This proposal was already answered."))
+    if order.status not in (OrderStatus.PAID, OrderStatus.PICKING):
+        raise errors.SubstitutionClosed(_("This order is no longer being picked."))
     if substitution.expires_at <= timezone.now():
         raise errors.SubstitutionClosed(
             _("The time to answer is over; your standing choice applied.")
@@ -219,6 +221,11 @@ def _resolve(substitution: Substitution, *, status: str, accepted: bool, actor) 
         raise errors.SubstitutionClosed(_("This proposal was already answered."))
     line = substitution.line
     order = Order.objects.select_related("store").get(pk=line.order_line.order_id)
+    if order.status not in (OrderStatus.PAID, OrderStatus.PICKING):
+        # Cancelled meanwhile: the cancellation gave back the stock and the money already.
+        services._publish(line.task_id)
+        substitution.refresh_from_db()
+        return substitution
     if accepted:
         try:
             with transaction.atomic():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -59,11 +60,21 @@ def _sqlite_copy(source: Path | str, target: Path | str) -> None:
         src.backup(dst)  # every page in one step: one consistent read transaction
 
 
+def _regexp(pattern: str | None, value: object) -> bool | None:
+    """Django's REGEXP for SQLite (django.db.backends.sqlite3._functions): NULL in, NULL out."""
+    if pattern is None or value is None:
+        return None
+    return re.search(pattern, str(value)) is not None
+
+
 def backup_sqlite(db: dict, path: Path) -> None:
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)
     _sqlite_copy(db["NAME"], partial)
     with closing(sqlite3.connect(partial)) as copy:
+        # integrity_check evaluates CHECK constraints, and some use Django's REGEXP function
+        # (the product barcode kinds), which a plain sqlite3 connection lacks.
+        copy.create_function("REGEXP", 2, _regexp, deterministic=True)
         check = copy.execute("PRAGMA integrity_check").fetchone()[0]
         # A self-contained file: no -wal beside it to lose.
         copy.execute("PRAGMA journal_mode=DELETE")

@@ -332,9 +332,6 @@ def _create_order(
         )
         for line, unit, total in priced
     )
-    # Each line holds all its units: one conditional UPDATE and one movement per line, or
-    # InsufficientStock listing every short line and this whole transaction undone.
-    allocate_new_lines(order=order, lines=order_lines)
     placed = OrderEvent.objects.create(
         order=order,
         kind=OrderEvent.Kind.STATUS_CHANGED,
@@ -345,6 +342,11 @@ def _create_order(
     send_after_commit(signals.order_placed, sender=Order, order=order)
     live.publish_history(order=order)
     CartLine.objects.filter(cart_id=lines[0].cart_id).delete()
+    # Each line holds all its units: one conditional UPDATE and one movement per line, or
+    # InsufficientStock listing every short line and this whole transaction undone. Last, so
+    # the offers' rows (which every checkout of those products waits for) are locked only
+    # until the commit that follows.
+    allocate_new_lines(order=order, lines=order_lines)
     # What `orders.selectors.order_with_timeline` would read back, known here: the checkout's
     # answer need not read the order again while nothing else changed it.
     order._prefetched_objects_cache = {"lines": order_lines, "events": [placed], "refunds": []}

@@ -15,6 +15,7 @@ from orders.models import (
     Channel,
     Order,
     OrderEventKind,
+    OrderLine,
     OrderRefund,
     OrderStatus,
     RefundReason,
@@ -70,9 +71,6 @@ def _mark_paid(*, order: Order, payment: Payment) -> None:
     fields = {"paid_at": now}
     if order.channel == Channel.DELIVERY:
         fields["promised_by"] = now + DELIVERY_PROMISE
-    if order.channel == Channel.IN_STORE:
-        # Scan & go: the goods are already in the shopper's bag.
-        sell_order_allocations(order=order, reason="scan & go paid")
     set_status(
         order=order, to_status=OrderStatus.PAID, note=f"paid by {payment.method}", also=fields
     )
@@ -86,9 +84,13 @@ def _mark_paid(*, order: Order, payment: Payment) -> None:
     )
     if order.member_id is not None:
         catalog_services.mark_verified_purchases(
-            product_ids=order.lines.values_list("offer__product_id", flat=True),
+            product_ids=OrderLine.objects.filter(order=order).values("offer__product_id"),
             member_id=order.member_id,
         )
+    if order.channel == Channel.IN_STORE:
+        # Scan & go: the goods are already in the shopper's bag. Last, so the offers' rows are
+        # locked only until the payment's commit.
+        sell_order_allocations(order=order, reason="scan & go paid")
 
 
 def record_payment_failure(*, payment: Payment) -> None:

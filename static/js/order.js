@@ -218,11 +218,14 @@
       onSnapshot(data) {
         state = data;
         render();
+        // Other parts of the page (the rider's tracking) follow the same socket.
+        document.dispatchEvent(new CustomEvent("omo:order-live", { detail: { snapshot: data } }));
         root.dataset.snapshots = String(Number(root.dataset.snapshots || 0) + 1);
       },
       onEvent(frame) {
         state = window.OmoFolds.order.apply(state, frame);
         render();
+        document.dispatchEvent(new CustomEvent("omo:order-live", { detail: { frame: frame } }));
       },
     });
   }

@@ -47,6 +47,8 @@
           }
           lastSeq = frame.seq;
           handlers.onEvent && handlers.onEvent(frame);
+        } else {
+          handlers.onMessage && handlers.onMessage(frame); // answers to what the page sent
         }
       };
       socket.onclose = (event) => {
@@ -64,7 +66,15 @@
       };
     }
     open();
-    return { close: () => { refused = true; socket && socket.close(); } };
+    return {
+      close: () => { refused = true; socket && socket.close(); },
+      /** Send a JSON message if the socket is open; false when it is not (the caller retries). */
+      send: (message) => {
+        if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+        socket.send(JSON.stringify(message));
+        return true;
+      },
+    };
   }
   window.OmoRealtime = { connect };
 })();

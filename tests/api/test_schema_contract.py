@@ -2,15 +2,20 @@
 schema says.
 
 Every operation the schema lists (walked from the schema, so a new endpoint is covered the day it
-is added) runs anonymously, with a member's API token and with a store manager's API token,
-in-process through the Django WSGI app against the test database. The database holds the demo
-store plus orders, a cart, payments and tokens, and the generated path parameters, query
-parameters and bodies are steered towards those real rows part of the time, so that most
-operations reach their real answers and not only 404s.
+is added) runs in-process through the Django WSGI app against the test database, which holds the
+demo store plus orders, a cart, payments and tokens:
 
-Fails on a 5xx, or a status code, a content type or a body the schema does not document, or an
-input the schema forbids that the API accepts. A fixed seed and a bounded number of examples per
-operation (SCHEMATHESIS_MAX_EXAMPLES, default below) keep it repeatable and short.
+- random inputs (schemathesis' examples and fuzzing phases), anonymously, with a member's API
+  token and with a store manager's, part of the path parameters, query parameters and body fields
+  steered towards those real rows so that operations reach their real answers, not only 404s;
+- schemathesis' boundary cases (its coverage phase: each stated limit just inside and just
+  outside, missing required fields and headers, wrong types, other methods), as the identity that
+  reaches the limits (the manager for staff operations, the member for the others).
+
+Fails on a 5xx, or a status code, a content type, a header or a body the schema does not
+document, or an input the schema forbids that the API accepts. A fixed seed, Hypothesis'
+derandomized mode and a bounded number of random examples per operation and identity
+(SCHEMATHESIS_MAX_EXAMPLES, default below) keep it repeatable and short.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ from stores.models import Store
 from tests.orders import helpers as order_helpers
 
 SEED = 20261130
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"))
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
 AUTHS = ["anonymous", "member", "manager"]
 
 
@@ -55,26 +60,39 @@ def _generated_schema() -> dict:
     return json.loads(OpenApiJsonRenderer().render(raw, renderer_context={}))
 
 
-CONFIG = SchemathesisConfig.from_dict(
-    {
-        "seed": SEED,
-        "generation": {
-            "max-examples": MAX_EXAMPLES,
-            "deterministic": True,
-            "database": "none",
-            # Our credentials are the test's (three identities), not random ones.
-            "with-security-parameters": False,
-        },
-        "phases": {
-            "examples": {"enabled": True},
-            "fuzzing": {"enabled": True},
-            "coverage": {"enabled": os.environ.get("SCHEMATHESIS_COVERAGE") == "1"},
-            "stateful": {"enabled": False},
-        },
-    }
+def _config(*, fuzzing: bool, coverage: bool) -> SchemathesisConfig:
+    return SchemathesisConfig.from_dict(
+        {
+            "seed": SEED,
+            "generation": {
+                "max-examples": MAX_EXAMPLES,
+                "deterministic": True,
+                "database": "none",
+                # Our credentials are the test's (three identities), not random ones.
+                "with-security-parameters": False,
+            },
+            "phases": {
+                "examples": {"enabled": fuzzing},
+                "fuzzing": {"enabled": fuzzing},
+                "coverage": {"enabled": coverage},
+                "stateful": {"enabled": False},
+            },
+        }
+    )
+
+
+# Random inputs, part of them steered towards real rows (below).
+schema = schemathesis.openapi.from_dict(
+    _generated_schema(), config=_config(fuzzing=True, coverage=False)
 )
-schema = schemathesis.openapi.from_dict(_generated_schema(), config=CONFIG)
 schema.app = application
+# Schemathesis' deterministic boundary cases: each limit the schema states, just inside and just
+# outside (an 81-character Idempotency-Key, an amount under the minimum, a missing required
+# field or header, a wrong type...).
+boundaries = schemathesis.openapi.from_dict(
+    _generated_schema(), config=_config(fuzzing=False, coverage=True)
+)
+boundaries.app = application
 
 CHECKS = [
     sc.not_a_server_error,
@@ -209,9 +227,15 @@ def wsgi_requests_keep_the_test_transaction():
     request_finished.connect(close_old_connections)
 
 
+@pytest.fixture
+def headers(world, db, wsgi_requests_keep_the_test_transaction):
+    """Each identity's headers, in a test of its own (a savepoint of the module's data)."""
+    return world["headers"]
+
+
 @pytest.fixture(params=AUTHS)
-def auth(request, world, db, wsgi_requests_keep_the_test_transaction):
-    return world["headers"][request.param]
+def auth(request, headers):
+    return headers[request.param]
 
 
 @schema.parametrize()
@@ -226,6 +250,14 @@ def auth(request, world, db, wsgi_requests_keep_the_test_transaction):
 def test_every_operation_answers_as_documented(case, data, auth):
     _steer_towards_real_rows(case, data)
     case.call_and_validate(headers=auth, checks=CHECKS)
+
+
+@boundaries.parametrize()
+@settings(derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_operation_keeps_its_documented_limits(case, headers):
+    """As whoever reaches the limits: others are refused (403, 404) before they are checked."""
+    identity = "manager" if case.path.startswith("/api/v1/staff/") else "member"
+    case.call_and_validate(headers=headers[identity], checks=CHECKS)
 
 
 @pytest.mark.django_db

@@ -73,8 +73,9 @@ def test_the_sweep_makes_the_tasks_a_lost_signal_missed(store):
     assert PickTask.objects.filter(order=order).count() == 1
 
 
-def _worker_on_test_database():
-    """A real Celery worker whose Django uses this test run's database."""
+def _worker_on_test_database(queue: str):
+    """A real Celery worker whose Django uses this test run's database, on a queue of its own
+    (another test's worker, on another database, must not take the task)."""
     name = connection.settings_dict["NAME"]
     if connection.vendor == "sqlite":
         url = f"sqlite:///{name}"
@@ -94,6 +95,8 @@ def _worker_on_test_database():
             "--without-gossip",
             "--without-mingle",
             f"--hostname=pickpack-{os.getpid()}@%h",
+            "-Q",
+            queue,
         ],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": url, "REDIS_URL": settings.REDIS_URL},
@@ -101,9 +104,15 @@ def _worker_on_test_database():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_order_paid_makes_the_tasks_through_a_real_worker():
-    # given a worker on the real broker, and a store
-    worker = _worker_on_test_database()
+def test_order_paid_makes_the_tasks_through_a_real_worker(monkeypatch):
+    # given a worker on the real broker (the receiver's task sent to its queue), and a store
+    from fulfillment.tasks import create_pick_tasks
+
+    queue = f"pickpack-test-{os.getpid()}"
+    task = create_pick_tasks._get_current_object()
+    monkeypatch.setattr(task, "queue", queue, raising=False)
+    monkeypatch.setattr(task, "_exec_options", None)  # Celery caches the task's options
+    worker = _worker_on_test_database(queue)
     try:
         store = factories.make_store()
         offer = zoned_offer(store, zone="produce")

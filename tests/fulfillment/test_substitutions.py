@@ -184,3 +184,20 @@ def test_a_product_not_ranked_cannot_be_proposed(short_line):
     )
     assert response.status_code == 400
     assert PickLine.objects.get(pk=s["line"].pk).status == "pending"
+
+
+def test_a_proposal_of_a_cancelled_order_moves_no_stock_or_money(short_line):
+    s = short_line
+    propose(s, "D")
+    from orders import services as order_services
+
+    order_services.cancel_order_by_staff(
+        order=s["order"], actor=s["picker"], reason="shortage", idempotency_key="gone"
+    )
+    refunds = OrderRefund.objects.filter(order=s["order"]).count()
+    d_reserved = StoreOffer.objects.get(pk=s["yoghurt"]["D"].pk).stock_reserved
+    later = timezone.now() + datetime.timedelta(minutes=6)
+    assert substitutions.expire_substitutions(now=later) == 1
+    assert OrderRefund.objects.filter(order=s["order"]).count() == refunds
+    assert StoreOffer.objects.get(pk=s["yoghurt"]["D"].pk).stock_reserved == d_reserved
+    assert not s["order"].lines.filter(offer=s["yoghurt"]["D"]).exists()

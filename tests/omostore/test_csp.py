@@ -142,7 +142,7 @@ def test_the_tile_host_in_the_policy_follows_the_tile_url():
 
 def test_the_refusal_notice_is_translated(client, world):
     client.force_login(world["picker"])
-    page = client.get(f"/staff/stores/{world['store_code']}/feed/", HTTP_ACCEPT_LANGUAGE="ja")
+    page = client.get(f"/staff/stores/{world['store_code']}/", HTTP_ACCEPT_LANGUAGE="ja")
     html = page.content.decode()
     assert 'id="live-refused"' in html
     assert "このライブ更新を見る権限がなくなりました" in html

@@ -22,7 +22,16 @@ from django.urls import reverse
 from accounts.models import User
 from catalog import services as catalog_services
 from catalog.models import Product, ScanEvent
-from fulfillment.models import Bag, PickLine, PickScan, PickTask, Substitution
+from fulfillment.models import (
+    Bag,
+    PickLine,
+    PickScan,
+    PickTask,
+    Rider,
+    Substitution,
+    Trip,
+    TripStop,
+)
 from members.models import StorePointsRule
 from orders.models import Cart, CartLine, Order, OrderEvent, OrderLine, OrderRefund
 from payments.models import PaymentMethod
@@ -63,6 +72,8 @@ OWNERSHIP = {
     "orders.order": lambda order: {order.store_id},
     "orders.cart": lambda cart: {cart.store_id},
     "orders.orderrefund": lambda refund: {refund.order.store_id},
+    "fulfillment.rider": lambda rider: {rider.store_id},
+    "fulfillment.trip": lambda trip: {trip.store_id},
     "fulfillment.picktask": lambda task: {task.store_id},
     "fulfillment.pickscan": lambda scan: {scan.line.task.store_id},
     "fulfillment.substitution": lambda substitution: {substitution.line.task.store_id},
@@ -173,6 +184,15 @@ def _store_world(store: Store, *, marker: str) -> dict:
         reason="goodwill",
         note=f"{marker} refund",
     )
+    rider_user = factories.make_staff(
+        store=store, role=Role.RIDER, email=f"{marker}-rider@example.com"
+    )
+    rider = Rider.objects.create(user=rider_user, store=store, display_name=f"{marker} rider")
+    now = datetime.datetime(2026, 11, 1, 9, tzinfo=datetime.UTC)
+    trip = Trip.objects.create(
+        store=store, rider=rider, planned_leaves_at=now, planned_returns_at=now
+    )
+    TripStop.objects.create(trip=trip, order=order, sequence=1, planned_arrival_at=now)
     cart = Cart.objects.create(store=store, member=shopper)
     CartLine.objects.create(cart=cart, offer=offer, quantity=1)
     factories.make_wallet(member=shopper, balance=1000)
