@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from pathlib import Path
@@ -9,11 +10,14 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
@@ -118,7 +122,11 @@ def _render_product(
 
 @require_GET
 def label_page(request, code: str):
-    """`/s/<code>`: what every shelf QR code opens, with or without the app installed."""
+    """`/s/<code>`: what every shelf QR code opens, with or without the app installed.
+
+    The scan is the store's hottest page, so its HTML is the same for everyone and cached (see
+    `_scan_page_body`); who is looking (log-in state, cart count, favourite heart, the review form)
+    is filled in by the page's scripts from small JSON calls. The scan is recorded every time."""
     store = None
     if request.GET.get("store"):
         store = store_selectors.store_by_code(code=request.GET["store"])
@@ -127,7 +135,72 @@ def label_page(request, code: str):
     label = selectors.label_by_code(code=code, store=store)
     if label is None:
         return label_not_found(request, code)
-    return _render_product(request, offer=label.offer, label=label)
+    response = HttpResponse(_scan_page_body(request, label=label))
+    services.record_scan(
+        label=label,
+        source=SOURCES.get(request.GET.get("src", ""), ScanEvent.Source.CAMERA),
+        member_id=current_member_id(request),
+        device_id=device_id(request),
+    )
+    return remember_device(request, response)
+
+
+def _scan_page_key(label, lang: str) -> str:
+    """Everything the cached page shows, in its key: the product's content version (reviews,
+    recipes), the language, and the offer's and product's fields as read with the label. A
+    change of any of them is a new page at once; anything else (a recipe's aisle elsewhere)
+    within CONTENT_TTL."""
+    offer, product, store = label.offer, label.offer.product, label.offer.store
+    markdown = offer.markdown_active()
+    shown = (
+        label.pk,
+        label.code,
+        lang,
+        selectors.content_version(product_id=product.pk),
+        offer.pk,
+        offer.price,
+        markdown and offer.markdown_price,
+        markdown and offer.markdown_ends_at,
+        selectors.stock_state(offer),
+        offer.aisle,
+        offer.bay,
+        store.pk,
+        store.code,
+        store.name,
+        store.time_zone,
+        product.sku,
+        product.name_en,
+        product.name_ja,
+        product.description_en,
+        product.description_ja,
+        product.origin,
+        product.producer,
+        product.zone,
+        str(product.image),
+        product.sold_by,
+        product.category_id,
+    )
+    digest = hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+    return f"scan-page:{label.pk}:{digest}"
+
+
+def _scan_page_body(request, *, label) -> str:
+    """The label's product page as everyone sees it (rendered once per product version and
+    language, then from the cache)."""
+    key = _scan_page_key(label, translation.get_language())
+    body = cache.get(key)
+    if body is None:
+        offer = label.offer
+        context = _product_context(request, offer=offer, member_id=None)
+        context.update(
+            label=label,
+            back=request.path,
+            neutral=True,
+            lang_next=reverse("product-page", args=[offer.store.code, offer.product.sku]),
+        )
+        body = render_to_string("catalog/product.html", context, request=request)
+        cache.set(key, body, timeout=selectors.CONTENT_TTL)
+    return body
 
 
 def label_not_found(request, code: str):

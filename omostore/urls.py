@@ -29,6 +29,7 @@ urlpatterns = [
     path("ping", views.ping, name="ping"),
     path("", include("catalog.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("lang/<str:code>/", views.switch_language, name="switch-language"),
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("orders/<str:number>/tracking/", fulfillment_views.order_tracking, name="order-tracking"),

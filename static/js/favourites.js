@@ -1,13 +1,14 @@
 /* Favourite hearts (product page, search, /favourites/): every [data-favourite-sku] button.
- * The HTML is the same for everyone (the product body can be cached for all); a logged-in page
- * asks GET /api/v1/favourites/state/?skus=… which of them are hearted and fills the hearts in.
+ * The HTML is the same for everyone (the product body can be cached for all); for a member
+ * (session.js says who is looking) GET /api/v1/favourites/state/?skus=… tells which of them are
+ * hearted and the hearts are filled in.
  * A tap PUTs or DELETEs /api/v1/favourites/<sku>/; logged out, it goes to the log-in page.
  * On the favourites store picker, changing the store reloads with ?store=. Needs cart.js. */
 (function () {
   "use strict";
   const shop = window.OmoShop;
   const buttons = Array.from(document.querySelectorAll("[data-favourite-sku]"));
-  const loggedIn = Boolean(document.getElementById("account-link"));
+  let loggedIn = false;
   const picker = document.getElementById("favourites-store-select");
   if (picker) picker.addEventListener("change", () => picker.form.submit());
   if (!buttons.length || !shop) return;
@@ -36,11 +37,18 @@
     });
   });
 
-  if (!loggedIn) return;
-  const skus = Array.from(new Set(buttons.map((b) => b.dataset.favouriteSku))).slice(0, 100);
-  shop.api("GET", "/api/v1/favourites/state/?skus=" + encodeURIComponent(skus.join(","))).then((result) => {
-    if (!result.ok) return;
-    const hearted = new Set(result.data.favourites);
-    buttons.forEach((button) => show(button, hearted.has(button.dataset.favouriteSku)));
+  const session = window.OmoSession || Promise.resolve(document.body.dataset.session);
+  session.then((state) => {
+    loggedIn = state === "user" || state === "member";
+    if (loggedIn) fillHearts();
   });
+
+  function fillHearts() {
+    const skus = Array.from(new Set(buttons.map((b) => b.dataset.favouriteSku))).slice(0, 100);
+    shop.api("GET", "/api/v1/favourites/state/?skus=" + encodeURIComponent(skus.join(","))).then((result) => {
+      if (!result.ok) return;
+      const hearted = new Set(result.data.favourites);
+      buttons.forEach((button) => show(button, hearted.has(button.dataset.favouriteSku)));
+    });
+  }
 })();

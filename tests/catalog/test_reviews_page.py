@@ -31,8 +31,11 @@ def form_url(label) -> str:
 
 
 def post_form(client, label, **fields):
-    """Open the label's page (as the shopper would), then post the review form on it."""
-    token = csrf_token_in(client.get(label_path(label.code)))
+    """Open the label's page (as the shopper would), then post the review form with the CSRF
+    token. The label page is the same for everyone and carries no token (its script takes the
+    cookie's); any page rendered for the reader has it (the scanner's, here)."""
+    assert client.get(label_path(label.code)).status_code == 200
+    token = csrf_token_in(client.get("/scan/"))
     data = {"csrfmiddlewaretoken": token, **fields}
     return client.post(form_url(label), data)
 
