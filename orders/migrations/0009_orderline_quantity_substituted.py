@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0008_order_status_delivery_failed'),
+        ("orders", "0008_order_status_delivery_failed"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='orderline',
-            name='quantity_substituted',
-            field=models.PositiveIntegerField(default=0, help_text='Units replaced by a substitute line while picking: their money moved to that line (less any difference refunded), so they can no longer be refunded on this one.'),
+            model_name="orderline",
+            name="quantity_substituted",
+            field=models.PositiveIntegerField(
+                default=0,
+                help_text="Units replaced by a substitute line while picking: their money moved to that line (less any difference refunded), so they can no longer be refunded on this one.",
+            ),
         ),
     ]
