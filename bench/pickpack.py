@@ -228,6 +228,7 @@ def pay_orders(data: dict, *, rate: float, seconds: float, seed: int) -> tuple[d
                 address="bench",
                 latitude=Decimal(str(round(data["store_lat"] + 0.002, 6))),
                 longitude=Decimal(str(round(data["store_lng"] + 0.002, 6))),
+                phone="03-0000-0000",
             )
             if channel == "delivery"
             else None

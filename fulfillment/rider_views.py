@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from fulfillment.dispatch_service import selectors
 from fulfillment.dispatch_service import trips as services
-from fulfillment.models import Rider, TripStop
+from fulfillment.models import Rider, Trip, TripStop
 from omostore.errors import DomainError
 from stores.models import StaffRole
 from stores.selectors import has_store_role
@@ -37,12 +37,20 @@ def _page(request, rider: Rider, *, error: DomainError | None = None):
     trip = selectors.current_trip(rider=rider)
     stops = list(trip.stops.all()) if trip is not None else []
     next_stop = next((s for s in stops if s.state == TripStop.State.PENDING), None)
+    # The shopper's phone only for this trip's own rider, only while the trip is on its way
+    # to the doors (never on another rider's trip, never once it is finished).
+    call_phone = (
+        next_stop.order.delivery_phone.replace(" ", "")
+        if next_stop is not None and trip.rider_id == rider.pk and trip.state in Trip.STARTED
+        else ""
+    )
     context = {
         "rider": rider,
         "store": rider.store,
         "trip": trip,
         "stops": stops,
         "next_stop": next_stop,
+        "call_phone": call_phone,
         "trip_json": selectors.trip_payload(trip) if trip is not None else None,
         "failure_reasons": TripStop.FailureReason.choices,
         "duties": Rider.Duty.choices,

@@ -6,6 +6,7 @@ import hashlib
 import json
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -14,6 +15,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,7 +30,7 @@ from omostore.money import Money
 from omostore.pagination import PageNumberPagination
 from omostore.ratelimit import enforce_rate_limit
 from omostore.schema import IDEMPOTENCY_KEY_PARAMETER, error_response
-from omostore.serializers import MoneySerializer
+from omostore.serializers import MoneySerializer, StrictCharField
 from orders import live, selectors, services
 from orders.models import (
     QUANTITY_LIMITS,
@@ -424,6 +426,15 @@ def _order_body(order, payment=None, *, reread: bool = True) -> dict:
     return body
 
 
+class _StrictRegexField(serializers.RegexField):
+    """A RegexField that takes only a JSON string (DRF's own turns a number into its digits)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class CheckoutApi(APIView):
     """Turn the member's cart into an order: one channel, stock reserved, payment started.
 
@@ -432,6 +443,9 @@ class CheckoutApi(APIView):
     refused (422). Prices always come from the server."""
 
     permission_classes = [IsAuthenticated]
+    # JSON only: the nested `delivery` object has no faithful form-data encoding (a form would
+    # drop it silently), so the schema lists application/json alone and a form is a 415.
+    parser_classes = [JSONParser]
 
     class InputSerializer(serializers.Serializer):
         class DeliverySerializer(serializers.Serializer):
@@ -441,6 +455,25 @@ class CheckoutApi(APIView):
             )
             longitude = serializers.DecimalField(
                 max_digits=9, decimal_places=6, min_value=-180, max_value=180
+            )
+            phone = _StrictRegexField(
+                services.DELIVERY_PHONE_PATTERN,
+                min_length=6,
+                max_length=20,
+                help_text="The phone the rider calls: digits, +, spaces and hyphens.",
+                error_messages={
+                    "invalid": gettext_lazy(
+                        "A delivery needs a contact phone: 6-20 characters, "
+                        "digits, +, spaces and hyphens only."
+                    )
+                },
+            )
+            notes = StrictCharField(
+                max_length=services.DELIVERY_NOTES_MAX,
+                required=False,
+                allow_blank=True,
+                default="",
+                help_text="Notes for the rider (gate code, floor).",
             )
 
         store = serializers.SlugField()

@@ -119,6 +119,10 @@ class Order(models.Model):
     delivery_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     delivery_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     delivery_distance_m = models.PositiveIntegerField(null=True, blank=True)
+    # Who the rider calls at the door (required for a delivery at checkout), and the shopper's
+    # notes for the rider ("ring twice"). Shown to the order's rider only while the trip runs.
+    delivery_phone = models.CharField(max_length=20, blank=True)
+    delivery_notes = models.CharField(max_length=200, blank=True)
     promised_by = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     exit_verified_at = models.DateTimeField(null=True, blank=True)

@@ -171,6 +171,22 @@ def latest_payment(*, order: Order) -> Payment | None:
     return payment_selectors.latest_payment_for(reference=order.number)
 
 
+def last_delivery_contact(*, member: Member) -> dict[str, str]:
+    """The phone and notes of the member's last delivery order, to pre-fill the checkout
+    (empty strings when there is none)."""
+    last = (
+        Order.objects.filter(member=member, channel="delivery")
+        .exclude(delivery_phone="")
+        .order_by("-created_at", "-pk")
+        .values("delivery_phone", "delivery_notes")
+        .first()
+    )
+    return {
+        "phone": last["delivery_phone"] if last else "",
+        "notes": last["delivery_notes"] if last else "",
+    }
+
+
 def pending_order(*, member: Member, store: Store) -> Order | None:
     """The member's newest order of this store still waiting for its payment (a checkout that
     was interrupted), or None."""

@@ -223,6 +223,7 @@ def checkout_page(request):
                 settings.STRIPE_PUBLISHABLE_KEY if settings.STRIPE_SECRET_KEY else ""
             ),
             "radius_km": f"{store.delivery_radius_m / 1000:g}",
+            "delivery_contact": selectors.last_delivery_contact(member=member),
             "store_map": {
                 "latitude": float(store.latitude),
                 "longitude": float(store.longitude),

@@ -37,6 +37,8 @@ from orders.services.cart import (
     validate_quantity,
 )
 from orders.services.checkout import (
+    DELIVERY_NOTES_MAX,
+    DELIVERY_PHONE_PATTERN,
     DELIVERY_PROMISE,
     DeliveryRequest,
     check_delivery,
@@ -92,6 +94,8 @@ from orders.services.substitution import substitute_line_units
 
 __all__ = [
     "DEFAULT_WEIGHED_GRAMS",
+    "DELIVERY_NOTES_MAX",
+    "DELIVERY_PHONE_PATTERN",
     "DELIVERY_PROMISE",
     "EXIT_PASS_SALT",
     "LEAVES_THE_STORE",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
@@ -47,6 +48,29 @@ class DeliveryRequest:
     address: str
     latitude: Decimal
     longitude: Decimal
+    phone: str = ""
+    notes: str = ""
+
+
+# Digits, "+", spaces and hyphens; 6-20 characters (the API's serializer uses the same pattern).
+DELIVERY_PHONE_PATTERN = r"^[0-9+ \-]{6,20}$"
+DELIVERY_NOTES_MAX = 200
+
+
+def check_delivery_contact(*, delivery: DeliveryRequest) -> None:
+    """The phone the rider calls and the notes, or a clear InvalidCheckout (400)."""
+    phone = delivery.phone.strip()
+    if not re.fullmatch(DELIVERY_PHONE_PATTERN, phone) or not re.search(r"[0-9]", phone):
+        raise errors.InvalidCheckout(
+            _(
+                "A delivery needs a contact phone: 6-20 characters, "
+                "digits, +, spaces and hyphens only."
+            )
+        )
+    if len(delivery.notes.strip()) > DELIVERY_NOTES_MAX:
+        raise errors.InvalidCheckout(
+            _("Delivery notes are at most %(max)d characters.") % {"max": DELIVERY_NOTES_MAX}
+        )
 
 
 def line_total(*, unit_price: Money, quantity: int, sold_by: str) -> Money:
@@ -68,6 +92,7 @@ def check_delivery(*, store: Store, delivery: DeliveryRequest | None, at) -> int
     """The distance in metres, or a clear error outside the radius or the opening hours."""
     if delivery is None or not delivery.address.strip():
         raise errors.InvalidCheckout(_("A delivery needs an address and a location."))
+    check_delivery_contact(delivery=delivery)
     distance = round(
         distance_m(
             float(store.latitude),
@@ -316,6 +341,8 @@ def _create_order(
         delivery_latitude=delivery.latitude if delivery else None,
         delivery_longitude=delivery.longitude if delivery else None,
         delivery_distance_m=distance,
+        delivery_phone=delivery.phone.strip() if delivery else "",
+        delivery_notes=delivery.notes.strip() if delivery else "",
     )
     order_lines = OrderLine.objects.bulk_create(
         OrderLine(

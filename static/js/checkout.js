@@ -32,6 +32,8 @@
   const addressInput = document.getElementById("delivery-address");
   const latitudeInput = document.getElementById("delivery-latitude");
   const longitudeInput = document.getElementById("delivery-longitude");
+  const phoneInput = document.getElementById("delivery-phone");
+  const notesInput = document.getElementById("delivery-notes");
   const pointStatus = document.getElementById("delivery-point");
   const errorLine = document.getElementById("checkout-error");
   const submitButton = document.getElementById("place-order");
@@ -191,6 +193,8 @@
         address: addressInput.value.trim(),
         latitude: latitudeInput.value,
         longitude: longitudeInput.value,
+        phone: phoneInput ? phoneInput.value.trim() : "",
+        notes: notesInput ? notesInput.value.trim() : "",
       };
     }
     return body;
@@ -217,6 +221,11 @@
       if (!body.delivery.address) {
         showError(msg("need-address", "Type the delivery address."));
         addressInput.focus();
+        return;
+      }
+      if (!/^[0-9+ -]{6,20}$/.test(body.delivery.phone)) {
+        showError(msg("need-phone", "Type a phone number the rider can call (6-20 digits, +, spaces, hyphens)."));
+        phoneInput.focus();
         return;
       }
       if (!body.delivery.latitude) {

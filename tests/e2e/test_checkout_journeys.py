@@ -207,6 +207,8 @@ def test_a_delivery_from_search_with_a_map_pin_is_followed_live(asgi_server, bro
     shopper.locator("#channel-delivery").check()
     expect(shopper.locator("#delivery-fields")).to_be_visible()
     shopper.locator("#delivery-address").fill("2-1 Nihonbashi, Chuo-ku, room 301")
+    shopper.locator("#delivery-phone").fill("+81 90-1234-5678")
+    shopper.locator("#delivery-notes").fill("Ring twice")
     delivery_map = shopper.locator("#delivery-map")
     expect(delivery_map).to_have_class(re.compile(r"\bleaflet-container\b"))
     box = delivery_map.bounding_box()

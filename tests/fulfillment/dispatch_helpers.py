@@ -56,6 +56,8 @@ def make_delivery_order(
         delivery_address=f"{n}-1 Nihonbashi, Chuo-ku",
         delivery_latitude=lat,
         delivery_longitude=lon,
+        delivery_phone=f"090-0000-{n:04d}",
+        delivery_notes=f"Ring twice at {n}",
         promised_by=timezone.now() + promised_in,
         paid_at=timezone.now(),
     )

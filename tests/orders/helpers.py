@@ -13,8 +13,14 @@ TOKYO_NEAR = {
     "address": "2-1 Nihonbashi, Chuo-ku",
     "latitude": "35.683000",
     "longitude": "139.774000",
+    "phone": "+81 90-1234-5678",
 }
-OSAKA = {"address": "Umeda, Osaka", "latitude": "34.702500", "longitude": "135.495900"}
+OSAKA = {
+    "address": "Umeda, Osaka",
+    "latitude": "34.702500",
+    "longitude": "135.495900",
+    "phone": "06-1234-5678",
+}
 
 
 def member_client(member) -> APIClient:
