@@ -40,6 +40,7 @@ from catalog.services.photos import shrink_product_photo
 from catalog.services.prices import PRICE_FIELDS
 from omostore.money import Money
 from stores.admin_scoping import (
+    ReadOnlyAdminMixin,
     ScopedForeignKeysMixin,
     StoreScopedAdmin,
     StoreScopedMixin,
@@ -666,7 +667,7 @@ class StoreOfferAdmin(StoreScopedAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(StoreScopedAdmin):
+class StockMovementAdmin(ReadOnlyAdminMixin, StoreScopedAdmin):
     """The stock ledger, read-only: what came in, was counted, held, released, sold or wasted."""
 
     store_path = "offer__store"
@@ -687,18 +688,9 @@ class StockMovementAdmin(StoreScopedAdmin):
     list_select_related = ["offer__product", "offer__store", "actor"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(PriceChange)
-class PriceChangeAdmin(StoreScopedAdmin):
+class PriceChangeAdmin(ReadOnlyAdminMixin, StoreScopedAdmin):
     """Every price and markdown change, read-only."""
 
     store_path = "offer__store"
@@ -717,15 +709,6 @@ class PriceChangeAdmin(StoreScopedAdmin):
     search_fields = ["offer__product__sku", "offer__product__name_en", "reason"]
     list_select_related = ["offer__product", "offer__store", "actor"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ShelfLabel)

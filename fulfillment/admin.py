@@ -10,7 +10,7 @@ from fulfillment import dispatch_admin  # noqa: F401  (registers riders and trip
 from fulfillment.models import Bag, PickLine, PickScan, PickTask, Substitution
 from fulfillment.picking import metrics
 from orders.live import local_iso
-from stores.admin_scoping import StoreScopedAdmin, StoreScopedMixin
+from stores.admin_scoping import ReadOnlyAdminMixin, StoreScopedAdmin, StoreScopedMixin
 
 
 class ReadOnlyInline(StoreScopedMixin, admin.TabularInline):
@@ -49,7 +49,7 @@ class BagInline(ReadOnlyInline):
 
 
 @admin.register(PickTask)
-class PickTaskAdmin(StoreScopedAdmin):
+class PickTaskAdmin(ReadOnlyAdminMixin, StoreScopedAdmin):
     list_display = ["order", "zone", "status", "due", "picker", "pick_minutes"]
     list_filter = ["status", "zone", "store"]
     search_fields = ["order__number"]
@@ -69,15 +69,6 @@ class PickTaskAdmin(StoreScopedAdmin):
         "created_at",
     ]
     fields = readonly_fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="due", ordering="due_at")
     def due(self, task) -> str:
@@ -99,55 +90,28 @@ class PickTaskAdmin(StoreScopedAdmin):
 
 
 @admin.register(PickScan)
-class PickScanAdmin(StoreScopedAdmin):
+class PickScanAdmin(ReadOnlyAdminMixin, StoreScopedAdmin):
     store_path = "line__task__store"
     list_display = ["line", "barcode", "source", "quantity", "picker", "created_at"]
     list_filter = ["source"]
     list_select_related = ["line", "picker"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Substitution)
-class SubstitutionAdmin(StoreScopedAdmin):
+class SubstitutionAdmin(ReadOnlyAdminMixin, StoreScopedAdmin):
     store_path = "line__task__store"
     list_display = ["line", "offer", "quantity", "price", "status", "expires_at", "answered_at"]
     list_filter = ["status"]
     list_select_related = ["line", "offer__product"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Bag)
-class BagAdmin(StoreScopedAdmin):
+class BagAdmin(ReadOnlyAdminMixin, StoreScopedAdmin):
     store_path = "task__store"
     list_display = ["code", "order", "number", "zone", "closed", "scanned"]
     list_filter = ["zone"]
     search_fields = ["code", "order__number"]
     list_select_related = ["order"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(boolean=True)
     def closed(self, bag) -> bool:

@@ -43,7 +43,7 @@ from orders.models import (
 )
 from orders.statuses import staff_may_cancel, staff_moves
 from payments import selectors as payment_selectors
-from stores.admin_scoping import StoreScopedAdmin, StoreScopedMixin
+from stores.admin_scoping import ReadOnlyAdminMixin, StoreScopedAdmin, StoreScopedMixin
 
 
 def _money(amount: int, currency: str) -> str:
@@ -58,19 +58,10 @@ def _local(moment, store) -> str:
     return f"{text[:10]} {text[11:16]}"
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -611,7 +602,7 @@ class OrderRefundLineInline(ReadOnlyInline):
 
 
 @admin.register(OrderRefund)
-class OrderRefundAdmin(StoreScopedAdmin):
+class OrderRefundAdmin(ReadOnlyAdminMixin, StoreScopedAdmin):
     """Every refund of the manager's stores: how much, where it went, for which lines, why and
     who. Read-only: refunds are made from the order page."""
 
@@ -666,15 +657,6 @@ class OrderRefundAdmin(StoreScopedAdmin):
     @admin.display(description="lines")
     def lines_display(self, refund):
         return _refund_lines(refund)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CartLineInline(StoreScopedMixin, ReadOnlyInline):

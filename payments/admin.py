@@ -12,17 +12,7 @@ from payments.models import (
     WalletTopUp,
     WebhookEvent,
 )
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from stores.admin_scoping import ReadOnlyAdminMixin
 
 
 def _money(amount: int, currency: str) -> str:

@@ -117,3 +117,18 @@ class StoreScopedMixin(ScopedForeignKeysMixin):
 
 class StoreScopedAdmin(StoreScopedMixin, admin.ModelAdmin):
     pass
+
+
+class ReadOnlyAdminMixin:
+    """For ledgers and histories (stock movements, price changes, refunds, pick scans...): their
+    rows are written only by services, so no admin screen or inline adds, changes or deletes
+    them."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
