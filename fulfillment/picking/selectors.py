@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
 
 from fulfillment.models import Bag, PickLine, PickTask, Substitution, SubstitutionChoice
 from fulfillment.picking import live
@@ -40,13 +41,23 @@ def task_detail(*, task_id: int, store_ids: list[int] | None) -> PickTask | None
                 )
                 .order_by("position", "pk"),
             ),
-            "bags",
+            Prefetch("bags", queryset=bags_with_items()),
         )
         .filter(pk=task_id)
     )
     if store_ids is not None:
         tasks = tasks.filter(store_id__in=store_ids)
     return tasks.first()
+
+
+def bags_with_items():
+    """Bags with `items`: the pieces (a weighed line's scan counts one) confirmed into each."""
+    piece = Case(
+        When(scans__line__sold_by="weight", then=Value(1)),
+        default=F("scans__quantity"),
+        output_field=IntegerField(),
+    )
+    return Bag.objects.annotate(items=Coalesce(Sum(piece), 0)).order_by("number")
 
 
 def order_to_pack(*, store_id: int, number: str):
