@@ -113,7 +113,7 @@
       : T.msg(root, "bag-none");
     document.getElementById("bag-chips").replaceChildren(...bags.map((b) => {
       const chip = document.createElement("span");
-      chip.className = "bag-chip";
+      chip.className = "open-bag-chip";
       chip.dataset.open = String(b.id === task.open_bag);
       chip.textContent = `#${b.number} · ${b.items}`;
       return chip;
