@@ -310,23 +310,13 @@ class PackingOrderSerializer(serializers.Serializer):
 
     number = serializers.CharField()
     channel = serializers.CharField()
+    due_at = serializers.CharField(help_text="The earliest due time of its tasks (local ISO).")
     zones = serializers.ListField(child=serializers.CharField())
     bags = BagSerializer(many=True)
 
 
 def _packing_rows(store) -> list[dict]:
-    return [
-        {
-            "number": row["order"].number,
-            "channel": row["order"].channel,
-            "zones": [t.zone for t in row["tasks"]],
-            "bags": [
-                {"number": b.number, "zone": b.zone, "scanned": b.scanned_at is not None}
-                for b in row["bags"]
-            ],
-        }
-        for row in selectors.orders_to_pack(store_id=store.pk)
-    ]
+    return selectors.packing_rows(store_id=store.pk)
 
 
 class PackingApi(APIView):

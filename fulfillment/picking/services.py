@@ -139,6 +139,9 @@ def cancel_pick_tasks(*, order_id: int) -> int:
     )
     for task_id in ids:
         _publish(task_id)
+    order = Order.objects.filter(pk=order_id).only("pk", "number", "store_id").first()
+    if order is not None:  # a cancelled order leaves the packing station too
+        live.publish_packing(store_id=order.store_id, order_id=order.pk, number=order.number)
     return len(ids)
 
 
@@ -532,6 +535,7 @@ def finish_task(
         )
     _publish(task.pk)
     task.refresh_from_db()
+    live.publish_packing(store_id=task.store_id, order_id=task.order_id, number=task.order.number)
     return task
 
 
@@ -626,6 +630,7 @@ def scan_bag_at_packing(*, signed: str, order_id: int, store_id: int) -> Bag:
         )
     Bag.objects.filter(pk=bag.pk, scanned_at__isnull=True).update(scanned_at=timezone.now())
     bag.refresh_from_db()
+    live.publish_packing(store_id=store_id, order_id=order_id, number=bag.order.number)
     return bag
 
 
@@ -664,4 +669,5 @@ def pack_order(*, order_id: int, store_id: int, packer) -> Order:
             order_services.set_status(
                 order=order, to_status=OrderStatus.READY_FOR_PICKUP, actor=packer
             )
+    live.publish_packing(store_id=store_id, order_id=order.pk, number=order.number)
     return order
