@@ -262,11 +262,14 @@ def register_screen(request):
     store, choices = _register_store(request)
     if store is None:
         return render(request, "orders/register_choose.html", {"stores": choices})
+    # The staff tablet's chrome (fulfillment/tablet_base.html): its tabs for this person here.
+    request.staff_tabs = store_selectors.staff_tabs(user=request.user, store_id=store.pk)
     return render(
         request,
         "orders/register.html",
         {
             "store": store,
+            "tab": "register",
             "recent": selectors.recent_register_sales(store=store),
             "currency": store.currency,
         },
