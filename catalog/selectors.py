@@ -320,14 +320,24 @@ def match_barcode(*, barcode: str) -> BarcodeMatch | None:
     )
     if pack is not None:
         return BarcodeMatch(product=pack.product, pack_size=pack.pack_size)
-    if len(barcode) == 13 and barcode.startswith("2"):
+    parts = weight_label_parts(barcode=barcode)
+    if parts is not None:
+        prefix, grams = parts
         label = (
             ProductBarcode.objects.select_related("product")
-            .filter(code=barcode[:7], kind=ProductBarcode.Kind.WEIGHT_LABEL)
+            .filter(code=prefix, kind=ProductBarcode.Kind.WEIGHT_LABEL)
             .first()
         )
         if label is not None:
-            return BarcodeMatch(product=label.product, grams=int(barcode[7:12]))
+            return BarcodeMatch(product=label.product, grams=grams)
+    return None
+
+
+def weight_label_parts(*, barcode: str) -> tuple[str, int] | None:
+    """An in-store weight label's (7-digit prefix, grams), or None when `barcode` cannot be one
+    (13 digits starting with 2: prefix, 5-digit grams, check digit)."""
+    if len(barcode) == 13 and barcode.isdigit() and barcode.startswith("2"):
+        return barcode[:7], int(barcode[7:12])
     return None
 
 
@@ -352,15 +362,23 @@ def substitute_offers(
     ]
 
 
-def offer_by_barcode(*, store: Store, barcode: str) -> StoreOffer | None:
-    """The store's active offer of the product with this JAN/EAN-13 (or UPC-A) barcode, or of
-    this SKU: what a register finds for a scanned or typed code."""
-    return offers_by_codes(store=store, codes=[barcode]).get(barcode)
+@dataclass(frozen=True)
+class OfferMatch:
+    """What a code scanned at a register names in a store: the store's active offer, how many
+    pieces one scan counts (a multipack's `pack_size`), and a weight label's grams."""
+
+    offer: StoreOffer
+    pack_size: int = 1
+    grams: int | None = None
 
 
-def offers_by_codes(*, store: Store, codes: Iterable[str]) -> dict[str, StoreOffer]:
-    """`offer_by_barcode` for a whole basket in one query: code → offer, for the codes this
-    store sells (a code it does not sell is missing from the answer)."""
+def offer_matches(*, store: Store, codes: Iterable[str]) -> dict[str, OfferMatch]:
+    """What each code of a basket names in `store`: code → OfferMatch, for the codes this store
+    sells (a code it does not sell is missing from the answer). A code is a product's own
+    JAN/EAN-13 (or UPC-A) or SKU, a multipack's JAN, or an in-store weight label.
+
+    One query when every code is a product's own barcode or SKU (the usual basket); two more
+    for the packs and weight labels among them, whatever their number."""
     wanted: dict[str, str] = {}  # code as given → the barcode or SKU it names
     for code in codes:
         clean = code.strip()
@@ -370,21 +388,52 @@ def offers_by_codes(*, store: Store, codes: Iterable[str]) -> dict[str, StoreOff
             wanted[code] = clean
     if not wanted:
         return {}
-    found = StoreOffer.objects.filter(store=store, is_active=True).select_related(
-        "product", "store"
-    )
     keys = set(wanted.values()) | {key.upper() for key in wanted.values()}
-    found = found.filter(Q(product__barcode__in=keys) | Q(product__sku__in=keys))
     by_key: dict[str, StoreOffer] = {}
-    for offer in found:
+    for offer in StoreOffer.objects.filter(
+        Q(product__barcode__in=keys) | Q(product__sku__in=keys), store=store, is_active=True
+    ).select_related("product", "store"):
         by_key.setdefault(offer.product.barcode, offer)
         by_key.setdefault(offer.product.sku, offer)
         by_key.setdefault(offer.product.sku.upper(), offer)
-    answer = {}
+    answer: dict[str, OfferMatch] = {}
+    rest: dict[str, str] = {}  # 13-digit codes not a product's own: a pack or a weight label?
     for code, key in wanted.items():
         offer = by_key.get(key) or by_key.get(key.upper())
         if offer is not None:
-            answer[code] = offer
+            answer[code] = OfferMatch(offer=offer)
+        elif key.isdigit() and len(key) == 13:
+            rest[code] = key
+    if not rest:
+        return answer
+    labels = {code: weight_label_parts(barcode=key) for code, key in rest.items()}
+    extra = {
+        row.code: row
+        for row in ProductBarcode.objects.filter(
+            Q(code__in=set(rest.values()), kind=ProductBarcode.Kind.PACK)
+            | Q(
+                code__in={parts[0] for parts in labels.values() if parts},
+                kind=ProductBarcode.Kind.WEIGHT_LABEL,
+            )
+        )
+    }
+    if not extra:
+        return answer
+    offers = offers_of_products(store=store, product_ids={row.product_id for row in extra.values()})
+    for code, key in rest.items():
+        pack = extra.get(key)
+        if pack is not None and pack.kind == ProductBarcode.Kind.PACK:
+            if pack.product_id in offers:
+                answer[code] = OfferMatch(offer=offers[pack.product_id], pack_size=pack.pack_size)
+            continue
+        parts = labels[code]
+        label = extra.get(parts[0]) if parts else None
+        if (
+            label is not None
+            and label.kind == ProductBarcode.Kind.WEIGHT_LABEL
+            and label.product_id in offers
+        ):
+            answer[code] = OfferMatch(offer=offers[label.product_id], grams=parts[1])
     return answer
 
 

@@ -24,7 +24,7 @@ from omostore.errors import DomainError
 from orders import selectors as order_selectors
 from stores.models import StaffRole, Store
 from stores.roles import FLOOR_ROLES, Role
-from stores.selectors import has_store_role, store_ids_for
+from stores.selectors import has_store_role, staff_tabs, store_ids_for
 
 # Frozen and chilled bags carry a cold-chain mark on their label.
 COLD_ZONES = frozenset({"chilled", "frozen", "seafood"})
@@ -35,16 +35,7 @@ def _store(request, store_code: str, roles) -> Store:
     if not has_store_role(user=request.user, store_id=store.pk, roles=roles):
         raise PermissionDenied("You are not staff of this store.")
     # The tablet's tabs: only the screens this person may open in this store.
-    request.staff_tabs = [
-        name
-        for name, tab_roles in (
-            ("pick", PICK_ROLES),
-            ("pack", PACK_ROLES),
-            ("counter", COUNTER_ROLES),
-            ("dispatch", [Role.MANAGER]),
-        )
-        if has_store_role(user=request.user, store_id=store.pk, roles=tab_roles)
-    ]
+    request.staff_tabs = staff_tabs(user=request.user, store_id=store.pk)
     return store
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from catalog import signals as catalog_signals
+from fulfillment import signals as fulfillment_signals
 from members import services
 from members.models import Favourite
 from members.services.facts import order_facts
@@ -103,13 +104,15 @@ def notify_order_status(sender, order, to_status: str, event_id=None, **kwargs) 
     )
 
 
-# A substitution that needs the member's answer: pick-and-pack (fulfillment) will announce it.
-# When its signal exists, connect it here, e.g.
-#   @receiver(fulfillment_signals.substitution_offered, dispatch_uid="members.notify.substitution")
-#   def notify_substitution(sender, order, line_id, **kwargs):
-#       services.notify_substitution_needed(
-#           member_id=order.member_id, order_number=order.number, line_id=line_id
-#       )
+@receiver(fulfillment_signals.substitution_offered, dispatch_uid="members.notify.substitution")
+def notify_substitution(sender, order, line_id: int, **kwargs) -> None:
+    """A picker proposed a substitute: the member should answer before the standing choice
+    applies (inbox always, push when wanted)."""
+    if order.member_id is None:
+        return
+    services.notify_substitution_needed(
+        member_id=order.member_id, order_number=order.number, line_id=line_id
+    )
 
 
 def _favourite_product_name(product_id: int) -> str | None:

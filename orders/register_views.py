@@ -43,6 +43,9 @@ def _item_dict(item: services.register.PricedItem) -> dict:
         "name": {"en": item.name_en, "ja": item.name_ja},
         "sold_by": item.sold_by,
         "quantity": item.quantity,
+        "count": item.count,
+        "pack_size": item.pack_size,
+        "grams": item.grams,
         "unit_price": item.unit_price.as_dict(),
         "total": item.total.as_dict(),
     }
@@ -108,11 +111,12 @@ class RegisterItemApi(APIView):
         services.check_register_staff(user=request.user, store=store)
         code = data["code"].strip()
         quantity = data.get("quantity")
-        if quantity is None:  # one piece; a weighed product must say its grams
-            offer = services.register.catalog_selectors.offer_by_barcode(store=store, barcode=code)
-            quantity = 1 if offer is None or offer.product.sold_by != "weight" else 0
+        match = services.register.match_code(store=store, code=code)
+        if quantity is None:  # one piece, pack or label; a weighed product must say its grams
+            weighed = match is not None and match.offer.product.sold_by == "weight"
+            quantity = 0 if weighed and match.grams is None else 1
         item = services.price_item(
-            store=store, item=services.BasketItem(code=code, quantity=quantity)
+            store=store, item=services.BasketItem(code=code, quantity=quantity), match=match
         )
         return Response(_item_dict(item))
 
@@ -258,11 +262,14 @@ def register_screen(request):
     store, choices = _register_store(request)
     if store is None:
         return render(request, "orders/register_choose.html", {"stores": choices})
+    # The staff tablet's chrome (fulfillment/tablet_base.html): its tabs for this person here.
+    request.staff_tabs = store_selectors.staff_tabs(user=request.user, store_id=store.pk)
     return render(
         request,
         "orders/register.html",
         {
             "store": store,
+            "tab": "register",
             "recent": selectors.recent_register_sales(store=store),
             "currency": store.currency,
         },

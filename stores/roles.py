@@ -19,6 +19,17 @@ Role = StaffRole.Role
 # Roles that work from the staff tablets (the store feed).
 FLOOR_ROLES = frozenset({Role.MANAGER, Role.PICKER, Role.PACKER, Role.EXIT})
 
+# The staff tablet's tabs (templates/fulfillment/tablet_base.html), in order, and who sees each
+# in a store: a tab shows only screens the person may open (each screen checks its roles again;
+# tests/stores/test_staff_tabs.py holds these equal to the screens' own roles).
+STAFF_TABS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("pick", frozenset({Role.PICKER, Role.MANAGER})),
+    ("pack", frozenset({Role.PACKER, Role.MANAGER})),
+    ("counter", frozenset({Role.EXIT, Role.PACKER, Role.MANAGER})),
+    ("register", frozenset({Role.EXIT, Role.MANAGER})),
+    ("dispatch", frozenset({Role.MANAGER})),
+)
+
 # Roles a store manager may grant, at their own stores only; only superusers make managers.
 GRANTABLE_BY_MANAGER = frozenset({Role.PICKER, Role.PACKER, Role.EXIT, Role.RIDER})
 

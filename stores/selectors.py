@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from stores.models import StaffRole, Store
+from stores.roles import STAFF_TABS
 
 
 def store_by_code(*, code: str) -> Store | None:
@@ -24,6 +25,19 @@ def has_store_role(*, user, store_id: int, roles: Iterable[str]) -> bool:
     if user.is_superuser:
         return True
     return StaffRole.objects.filter(user=user, store_id=store_id, role__in=list(roles)).exists()
+
+
+def staff_tabs(*, user, store_id: int) -> list[str]:
+    """The staff tablet's tabs `user` sees in the store (`stores.roles.STAFF_TABS`), one query."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_superuser:
+        held = {role for _name, roles in STAFF_TABS for role in roles}
+    else:
+        held = set(
+            StaffRole.objects.filter(user=user, store_id=store_id).values_list("role", flat=True)
+        )
+    return [name for name, roles in STAFF_TABS if held & roles]
 
 
 def store_ids_for(*, user, roles: Iterable[str]) -> list[int]:

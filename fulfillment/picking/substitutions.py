@@ -18,8 +18,10 @@ from django.utils.translation import gettext as _
 
 from catalog import selectors as catalog_selectors
 from catalog.services import InsufficientStock
+from fulfillment import signals
 from fulfillment.models import PickLine, Substitution, SubstitutionChoice
 from fulfillment.picking import errors, services
+from omostore.domain_events import send_after_commit
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.models import Order, OrderEventKind, OrderStatus, RefundReason
@@ -150,6 +152,14 @@ def propose_substitute(
         proposed_by=picker,
     )
     services._publish(task.pk)
+    send_after_commit(
+        signals.substitution_offered,
+        sender=Substitution,
+        order=order,
+        line_id=line.order_line_id,
+        substitution_id=substitution.pk,
+        expires_at=substitution.expires_at,
+    )
     return substitution
 
 

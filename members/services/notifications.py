@@ -204,8 +204,8 @@ def notify_order_status(*, member_id: int, order_number: str, to_status: str, ev
 
 
 def notify_substitution_needed(*, member_id: int, order_number: str, line_id: int) -> None:
-    """For pick-and-pack: a picker offered a substitute; the member must answer on the order
-    page. (Connect fulfillment's signal to this in members/receivers.py when it exists.)"""
+    """A picker offered a substitute (fulfillment's `substitution_offered`); the member must
+    answer on the order page."""
     kind = NotificationKind.SUBSTITUTION_NEEDED
     with _in_language(member_id):
         notify(

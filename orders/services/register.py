@@ -59,7 +59,8 @@ E_RECEIPT_SALT = "orders.e-receipt"
 
 @dataclass(frozen=True)
 class BasketItem:
-    """One scan: a barcode (or SKU) and pieces, or grams for a weighed product."""
+    """One scanned code and how many: pieces (or grams for a weighed product) of a product's
+    own barcode or SKU, packs of a multipack's barcode, or 1 for an in-store weight label."""
 
     code: str
     quantity: int
@@ -73,9 +74,12 @@ class PricedItem:
     name_en: str
     name_ja: str
     sold_by: str
-    quantity: int
+    quantity: int  # what the line sells: pieces, or grams
     unit_price: Money
     total: Money
+    count: int = 0  # the item's quantity as scanned (packs, labels, pieces or grams)
+    pack_size: int = 1
+    grams: int | None = None  # read from a weight label
 
 
 def check_register_staff(*, user, store: Store) -> None:
@@ -83,19 +87,40 @@ def check_register_staff(*, user, store: Store) -> None:
         raise Forbidden(_("Only register staff of this store can do this."))
 
 
-def price_item(*, store: Store, item: BasketItem, offer=None) -> PricedItem:
-    """What one scanned code costs now: the store's price, never the client's. A code this
-    store does not sell is UnknownProduct; a quantity out of bounds is InvalidQuantity.
-    `offer`, when the caller already found it for the code, saves the lookup."""
-    if offer is None:
-        offer = catalog_selectors.offer_by_barcode(store=store, barcode=item.code)
-    if offer is None:
+def match_code(*, store: Store, code: str) -> catalog_selectors.OfferMatch | None:
+    """What one scanned code names in this store (its offer, pack size, label grams), or None."""
+    return catalog_selectors.offer_matches(store=store, codes=[code]).get(code)
+
+
+def price_item(
+    *, store: Store, item: BasketItem, match: catalog_selectors.OfferMatch | None = None
+) -> PricedItem:
+    """What one scanned code costs now: the store's price, never the client's. A multipack's
+    barcode counts `pack_size` pieces per pack; a weight label sells the grams printed in it
+    (one label per item). A code this store does not sell is UnknownProduct; a quantity out of
+    bounds is InvalidQuantity. `match`, when the caller already has it, saves the lookup."""
+    if match is None:
+        match = match_code(store=store, code=item.code)
+    if match is None:
         raise errors.UnknownProduct(
             _("No product with the code %(code)s is sold here.") % {"code": item.code[:32]},
             details={"code": item.code[:32]},
         )
+    offer = match.offer
     product = offer.product
-    quantity = validate_quantity(quantity=item.quantity, sold_by=product.sold_by)
+    if match.grams is not None:
+        if product.sold_by != "weight" or item.quantity != 1:
+            raise errors.InvalidQuantity(
+                _("A weight label is one item: scan it without a quantity or grams."),
+                details={"min": 1, "max": 1, "unit": "labels"},
+            )
+        quantity = validate_quantity(quantity=match.grams, sold_by=product.sold_by)
+    elif match.pack_size > 1:
+        quantity = validate_quantity(
+            quantity=item.quantity * match.pack_size, sold_by=product.sold_by
+        )
+    else:
+        quantity = validate_quantity(quantity=item.quantity, sold_by=product.sold_by)
     unit = offer.current_price(at=timezone.now())
     return PricedItem(
         offer_id=offer.pk,
@@ -107,6 +132,9 @@ def price_item(*, store: Store, item: BasketItem, offer=None) -> PricedItem:
         quantity=quantity,
         unit_price=unit,
         total=line_total(unit_price=unit, quantity=quantity, sold_by=product.sold_by),
+        count=item.quantity,
+        pack_size=match.pack_size,
+        grams=match.grams,
     )
 
 
@@ -225,8 +253,8 @@ def _sell(
     member: Member | None = None
     if member_qr.strip():
         member = use_member_qr(token=member_qr, store_id=store.pk)
-    offers = catalog_selectors.offers_by_codes(store=store, codes=[item.code for item in items])
-    priced = [price_item(store=store, item=item, offer=offers.get(item.code)) for item in items]
+    matches = catalog_selectors.offer_matches(store=store, codes=[item.code for item in items])
+    priced = [price_item(store=store, item=item, match=matches.get(item.code)) for item in items]
     total = sum((item.total for item in priced), Money.zero(store.currency))
     if total.amount <= 0:
         raise errors.InvalidCheckout(_("This sale costs nothing."))

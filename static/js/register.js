@@ -1,7 +1,8 @@
 /* The staffed register (/staff/register/): scan products (a keyboard-wedge scanner types the
  * code and Enter into #register-code; a typed code works the same; the camera reads EAN-13 and
  * QR codes through static/js/qr_camera.js), weigh items sold by weight (grams in
- * #register-grams), scan the member's QR (optional; needed for the wallet), and take payment.
+ * #register-grams; an in-store weight label carries its grams), scan a multipack's barcode (it
+ * counts its pack size), scan the member's QR (optional; needed for the wallet), and take payment.
  *
  * Each scan is priced by the server (GET items API); the basket lives here until the sale is
  * sent with one Idempotency-Key per basket, so a double tap or a retry after a lost answer is
@@ -64,7 +65,8 @@
       name.textContent = shop.localName(entry.item.name);
       const qty = document.createElement("span");
       qty.className = "register-line-qty";
-      qty.textContent = entry.item.sold_by === "weight" ? `${entry.quantity} g` : `× ${entry.quantity}`;
+      const pack = entry.item.pack_size > 1 ? ` (${entry.quantity} × ${entry.item.pack_size})` : "";
+      qty.textContent = entry.item.sold_by === "weight" ? `${entry.item.quantity} g` : `× ${entry.item.quantity}${pack}`;
       const price = document.createElement("strong");
       price.textContent = entry.item.total.formatted || money(entry.item.total.amount);
       const remove = document.createElement("button");
@@ -124,9 +126,10 @@
       return;
     }
     const item = answer.data;
-    const same = basket.find((entry) => entry.item.offer_id === item.offer_id && item.sold_by === "piece");
+    // A weight label (grams read from it) and a weighed item are a line each; a piece or a
+    // multipack scanned again is one more on its line: ask the server for the new count's price.
+    const same = item.sold_by === "piece" && basket.find((entry) => entry.code === code);
     if (same) {
-      // One line per product: ask the server for the new quantity's price.
       const more = await shop.api("GET", `${root.dataset.itemApi}?${new URLSearchParams({ store: root.dataset.store, code: same.code, quantity: String(same.quantity + 1) })}`);
       if (more.ok) {
         same.quantity += 1;
@@ -136,7 +139,7 @@
         return;
       }
     } else {
-      basket.push({ code: code, quantity: item.quantity, item: item });
+      basket.push({ code: code, quantity: item.count, item: item }); // the count as scanned
     }
     say(message, `${msg("added", "Added")}: ${shop.localName(item.name)}`, "ok");
     gramsInput.value = "";
