@@ -122,6 +122,11 @@ class TaskDetailSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         number = serializers.IntegerField()
         zone = serializers.CharField()
+        items = serializers.IntegerField(help_text="Items confirmed into it (a weighed one: 1).")
+        closed = serializers.SerializerMethodField()
+
+        def get_closed(self, bag) -> bool:
+            return bag.closed_at is not None
 
     id = serializers.IntegerField()
     order_number = serializers.CharField(source="order.number")
@@ -132,6 +137,9 @@ class TaskDetailSerializer(serializers.Serializer):
     picker = serializers.SerializerMethodField()
     lines = LineSerializer(many=True)
     bags = BagSerializer(many=True)
+    open_bag = serializers.IntegerField(
+        source="open_bag_id", allow_null=True, help_text="The bag items go into now, if any."
+    )
 
     def get_due_at(self, task) -> str:
         return local_iso(task.due_at, task.store.time_zone)
@@ -254,16 +262,42 @@ class ShortApi(APIView):
         return _detail(task_id, store_ids)
 
 
+class NewBagApi(APIView):
+    @extend_schema(request=None, responses=TaskDetailSerializer)
+    def post(self, request, task_id: int):
+        store_ids = scope(request.user, PICK_ROLES)
+        services.open_new_bag(task_id=task_id, picker=request.user, store_ids=store_ids)
+        return _detail(task_id, store_ids)
+
+
+class OpenBagApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        code = serializers.CharField(max_length=80, help_text="What the bag label's QR says.")
+
+    @extend_schema(request=InputSerializer, responses=TaskDetailSerializer)
+    def post(self, request, task_id: int):
+        data = _valid(self.InputSerializer, request.data)
+        store_ids = scope(request.user, PICK_ROLES)
+        services.open_bag(
+            task_id=task_id, picker=request.user, store_ids=store_ids, signed=data["code"]
+        )
+        return _detail(task_id, store_ids)
+
+
 class FinishApi(APIView):
     class InputSerializer(serializers.Serializer):
-        bags = serializers.IntegerField(help_text="How many bags the items went into.")
+        bags = serializers.IntegerField(
+            required=False,
+            help_text="How many bags the items went into; ignored (and not needed) when the "
+            "picker opened bags while picking.",
+        )
 
     @extend_schema(request=InputSerializer, responses=TaskDetailSerializer)
     def post(self, request, task_id: int):
         data = _valid(self.InputSerializer, request.data)
         store_ids = scope(request.user, PICK_ROLES)
         services.finish_task(
-            task_id=task_id, picker=request.user, store_ids=store_ids, bags=data["bags"]
+            task_id=task_id, picker=request.user, store_ids=store_ids, bags=data.get("bags")
         )
         return _detail(task_id, store_ids)
 
@@ -276,23 +310,13 @@ class PackingOrderSerializer(serializers.Serializer):
 
     number = serializers.CharField()
     channel = serializers.CharField()
+    due_at = serializers.CharField(help_text="The earliest due time of its tasks (local ISO).")
     zones = serializers.ListField(child=serializers.CharField())
     bags = BagSerializer(many=True)
 
 
 def _packing_rows(store) -> list[dict]:
-    return [
-        {
-            "number": row["order"].number,
-            "channel": row["order"].channel,
-            "zones": [t.zone for t in row["tasks"]],
-            "bags": [
-                {"number": b.number, "zone": b.zone, "scanned": b.scanned_at is not None}
-                for b in row["bags"]
-            ],
-        }
-        for row in selectors.orders_to_pack(store_id=store.pk)
-    ]
+    return selectors.packing_rows(store_id=store.pk)
 
 
 class PackingApi(APIView):

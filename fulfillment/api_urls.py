@@ -18,6 +18,12 @@ urlpatterns = [
         api.ReassignApi.as_view(),
         name="api-pick-reassign",
     ),
+    path("staff/pick-tasks/<int:task_id>/bags/", api.NewBagApi.as_view(), name="api-pick-new-bag"),
+    path(
+        "staff/pick-tasks/<int:task_id>/bags/open/",
+        api.OpenBagApi.as_view(),
+        name="api-pick-open-bag",
+    ),
     path("staff/pick-tasks/<int:task_id>/finish/", api.FinishApi.as_view(), name="api-pick-finish"),
     path(
         "staff/pick-tasks/<int:task_id>/lines/<int:line_id>/scan/",

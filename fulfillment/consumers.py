@@ -54,6 +54,24 @@ class ZoneQueueConsumer(RealtimeConsumer):
         return picking_selectors.zone_snapshot(store=self.store, zone=self.zone)
 
 
+class PackingConsumer(RealtimeConsumer):
+    """A store's packing station: `/ws/staff/stores/<store_code>/packing/`. Group
+    `realtime.groups.store_packing`; snapshot and events in docs/realtime.md ("The packing
+    group")."""
+
+    def authorize(self, user: Any) -> str | None:
+        store = store_by_code(code=self.scope["url_route"]["kwargs"]["store_code"])
+        if store is None or not has_store_role(
+            user=user, store_id=store.pk, roles=[Role.PACKER, Role.MANAGER]
+        ):
+            return None
+        self.store = store
+        return realtime.groups.store_packing(store.pk)
+
+    def build_snapshot(self) -> dict[str, Any]:
+        return picking_selectors.packing_snapshot(store=self.store)
+
+
 class RiderConsumer(RealtimeConsumer):
     """The rider's phone: `/ws/rider/`. Group `realtime.groups.rider(user id)`; the snapshot is
     the current trip, events `rider.trip` (docs/realtime.md). The phone sends

@@ -116,12 +116,15 @@ def pick_task(request, store_code: str, task_id: int):
 @require_GET
 def bag_labels(request, store_code: str, task_id: int):
     """Printable labels of a task's bags: a signed QR of the bag code, the order number, the
-    zone, "bag 2 of 3", and a cold-chain mark for chilled and frozen bags."""
+    zone, "bag 2 of 3" (just "bag 2" while the task is being picked), and a cold-chain mark for
+    chilled and frozen bags."""
     store = _store(request, store_code, [Role.PICKER, Role.PACKER, Role.MANAGER])
     task = selectors.task_detail(task_id=task_id, store_ids=[store.pk])
     if task is None:
         raise Http404("No such pick task.")
-    total = len(selectors.bags_of_order(order_id=task.order_id))
+    # "bag 2 of 3" once the task is finished; while it is picked a new bag's label says "bag 2".
+    finished = task.status in ("picked", "packed")
+    total = len(selectors.bags_of_order(order_id=task.order_id)) if finished else None
     labels = [
         {
             "bag": bag,

@@ -54,6 +54,11 @@ class groups:
         return _group("store", int(store_id), "zone", zone)
 
     @staticmethod
+    def store_packing(store_id: int) -> str:
+        """A store's packing station: the orders to pack (`store.<id>.packing`)."""
+        return _group("store", int(store_id), "packing")
+
+    @staticmethod
     def order(order_id: int) -> str:
         """One order's live page, for its member and the store's staff (`order.<id>`)."""
         return _group("order", int(order_id))

@@ -43,6 +43,14 @@ class PickTask(models.Model):
         null=True, blank=True, help_text="The first claim: where the pick time starts."
     )
     picked_at = models.DateTimeField(null=True, blank=True)
+    open_bag = models.ForeignKey(
+        "Bag",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The bag confirmed items go into now (per-item bagging), if any.",
+    )
     packed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -120,6 +128,14 @@ class PickScan(models.Model):
     quantity = models.PositiveIntegerField(help_text="Pieces, or grams for weighed lines.")
     picker = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    bag = models.ForeignKey(
+        "Bag",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="scans",
+        help_text="The bag the items went into, when the picker had one open.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

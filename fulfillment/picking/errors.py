@@ -83,3 +83,13 @@ class PickupNotFound(NotFound):
 
 class PickupNotReady(Conflict):
     code = "pickup_not_ready"
+
+
+class BagOfAnotherTask(Conflict):
+    """A bag label of another order, or of another zone of this order (cold chain)."""
+
+    code = "bag_of_another_task"
+
+
+class BagClosed(Conflict):
+    code = "bag_closed"

@@ -53,3 +53,16 @@ def publish_progress(*, order) -> None:
     """`pick.progress` to the order's group: the live order page fetches the picking state
     again (`GET /api/v1/orders/<number>/picking/`). The order group's fold ignores it."""
     realtime.publish(realtime.groups.order(order.pk), "pick.progress", {"number": order.number})
+
+
+def publish_packing(*, store_id: int, order_id: int, number: str) -> None:
+    """`pack.order` to the store's packing group once the change commits: the order's row as the
+    packing station lists it, or `null` once it is off the list (packed, cancelled)."""
+    from fulfillment.picking import selectors  # selectors import this module
+
+    rows = selectors.packing_rows(store_id=store_id, order_id=order_id)
+    realtime.publish(
+        realtime.groups.store_packing(store_id),
+        "pack.order",
+        {"number": number, "order": rows[0] if rows else None},
+    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
 
 from fulfillment.models import Bag, PickLine, PickTask, Substitution, SubstitutionChoice
 from fulfillment.picking import live
@@ -40,13 +41,23 @@ def task_detail(*, task_id: int, store_ids: list[int] | None) -> PickTask | None
                 )
                 .order_by("position", "pk"),
             ),
-            "bags",
+            Prefetch("bags", queryset=bags_with_items()),
         )
         .filter(pk=task_id)
     )
     if store_ids is not None:
         tasks = tasks.filter(store_id__in=store_ids)
     return tasks.first()
+
+
+def bags_with_items():
+    """Bags with `items`: the pieces (a weighed line's scan counts one) confirmed into each."""
+    piece = Case(
+        When(scans__line__sold_by="weight", then=Value(1)),
+        default=F("scans__quantity"),
+        output_field=IntegerField(),
+    )
+    return Bag.objects.annotate(items=Coalesce(Sum(piece), 0)).order_by("number")
 
 
 def order_to_pack(*, store_id: int, number: str):
@@ -80,16 +91,18 @@ def bags_of_order(*, order_id: int) -> list[Bag]:
     return list(Bag.objects.filter(order_id=order_id).order_by("number"))
 
 
-def orders_to_pack(*, store_id: int) -> list[dict[str, Any]]:
+def orders_to_pack(*, store_id: int, order_id: int | None = None) -> list[dict[str, Any]]:
     """Orders of the store whose every task is picked and that are not packed yet, with their
-    bags: the packing station's list."""
+    bags: the packing station's list (or just `order_id`'s row, if it is on it)."""
     tasks = (
         PickTask.objects.filter(store_id=store_id, order__status="picking")
         .exclude(status=PickTask.Status.CANCELLED)
-        .select_related("order")
+        .select_related("order__store")
         .prefetch_related("bags")
         .order_by("due_at", "pk")
     )
+    if order_id is not None:
+        tasks = tasks.filter(order_id=order_id)
     by_order: dict[int, list[PickTask]] = {}
     for task in tasks:
         by_order.setdefault(task.order_id, []).append(task)
@@ -100,6 +113,32 @@ def orders_to_pack(*, store_id: int) -> list[dict[str, Any]]:
             bags = sorted((b for t in group for b in t.bags.all()), key=lambda b: b.number)
             rows.append({"order": order, "tasks": group, "bags": bags})
     return rows
+
+
+def packing_row(row: dict) -> dict[str, Any]:
+    """One order of the packing station, as the API lists it and `pack.order` carries it."""
+    order, tasks = row["order"], row["tasks"]
+    return {
+        "number": order.number,
+        "channel": order.channel,
+        "due_at": local_iso(min(t.due_at for t in tasks), order.store.time_zone),
+        "zones": [t.zone for t in tasks],
+        "bags": [
+            {"number": b.number, "zone": b.zone, "scanned": b.scanned_at is not None}
+            for b in row["bags"]
+        ],
+    }
+
+
+def packing_rows(*, store_id: int, order_id: int | None = None) -> list[dict[str, Any]]:
+    """The packing station's orders, most urgent first (due time, then number)."""
+    rows = [packing_row(row) for row in orders_to_pack(store_id=store_id, order_id=order_id)]
+    return sorted(rows, key=lambda r: (r["due_at"], r["number"]))
+
+
+def packing_snapshot(*, store) -> dict[str, Any]:
+    """The packing group's snapshot (docs/realtime.md, "The packing group")."""
+    return {"store": store.code, "orders": packing_rows(store_id=store.pk)}
 
 
 def order_picking(*, order) -> dict[str, Any]:

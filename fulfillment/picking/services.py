@@ -139,6 +139,9 @@ def cancel_pick_tasks(*, order_id: int) -> int:
     )
     for task_id in ids:
         _publish(task_id)
+    order = Order.objects.filter(pk=order_id).only("pk", "number", "store_id").first()
+    if order is not None:  # a cancelled order leaves the packing station too
+        live.publish_packing(store_id=order.store_id, order_id=order.pk, number=order.number)
     return len(ids)
 
 
@@ -366,6 +369,7 @@ def _count(*, task, line, quantity, picker, barcode, source, client_id) -> PickL
         source=source,
         quantity=quantity,
         picker=picker,
+        bag_id=task.open_bag_id,
     )
     line.refresh_from_db()
     if line.sold_by != "weight" and line.quantity_picked == line.quantity_ordered:
@@ -490,9 +494,12 @@ def report_short(*, task_id: int, line_id: int, picker, store_ids: list[int] | N
 
 
 @transaction.atomic
-def finish_task(*, task_id: int, picker, store_ids: list[int] | None, bags: int) -> PickTask:
-    """Every line picked or short: the task is picked and its items are in `bags` closed bags
-    of its zone (never shared with another zone: cold chain)."""
+def finish_task(
+    *, task_id: int, picker, store_ids: list[int] | None, bags: int | None = None
+) -> PickTask:
+    """Every line picked or short: the task is picked and its bags closed (never shared with
+    another zone: cold chain). If the picker opened bags while picking, the count is theirs
+    (`bags` is ignored); otherwise the items went into `bags` new bags, made closed now."""
     task = _task_for_update(task_id=task_id, store_ids=store_ids)
     if task.status != PickTask.Status.CLAIMED:
         raise errors.TaskClosed(_("This task is not being picked."))
@@ -502,28 +509,92 @@ def finish_task(*, task_id: int, picker, store_ids: list[int] | None, bags: int)
         raise errors.TaskNotDone(_("Pick or report every line first."))
     if task.lines.filter(substitutions__status="proposed").exists():
         raise errors.TaskNotDone(_("Wait for the shopper's answer to the substitute."))
-    if isinstance(bags, bool) or not isinstance(bags, int) or not 0 <= bags <= MAX_BAGS_PER_TASK:
-        raise errors.TaskNotDone(_("Say how many bags (0 to %(n)s).") % {"n": MAX_BAGS_PER_TASK})
-    if bags == 0 and task.lines.filter(quantity_picked__gt=0).exists():
-        raise errors.TaskNotDone(_("Picked items need at least one bag."))
+    bagged = Bag.objects.filter(task=task).exists()
+    if not bagged:
+        if (
+            isinstance(bags, bool)
+            or not isinstance(bags, int)
+            or not 0 <= bags <= MAX_BAGS_PER_TASK
+        ):
+            raise errors.TaskNotDone(
+                _("Say how many bags (0 to %(n)s).") % {"n": MAX_BAGS_PER_TASK}
+            )
+        if bags == 0 and task.lines.filter(quantity_picked__gt=0).exists():
+            raise errors.TaskNotDone(_("Picked items need at least one bag."))
     now = timezone.now()
     PickTask.objects.filter(pk=task.pk).update(
-        status=PickTask.Status.PICKED, picked_at=now, updated_at=now
+        status=PickTask.Status.PICKED, picked_at=now, open_bag=None, updated_at=now
     )
-    first = (
-        Bag.objects.filter(order_id=task.order_id)
+    if bagged:
+        Bag.objects.filter(task=task, closed_at__isnull=True).update(closed_at=now)
+    else:
+        first = _next_bag_number(order_id=task.order_id)
+        Bag.objects.bulk_create(
+            Bag(order_id=task.order_id, task=task, zone=task.zone, number=first + n, closed_at=now)
+            for n in range(bags)
+        )
+    _publish(task.pk)
+    task.refresh_from_db()
+    live.publish_packing(store_id=task.store_id, order_id=task.order_id, number=task.order.number)
+    return task
+
+
+def _next_bag_number(*, order_id: int) -> int:
+    """The order's next bag number. The order row is locked first, so two zones making bags at
+    once never take the same number."""
+    Order.objects.select_for_update().filter(pk=order_id).values_list("pk", flat=True).first()
+    last = (
+        Bag.objects.filter(order_id=order_id)
         .order_by("-number")
         .values_list("number", flat=True)
         .first()
-        or 0
-    ) + 1
-    Bag.objects.bulk_create(
-        Bag(order_id=task.order_id, task=task, zone=task.zone, number=first + n, closed_at=now)
-        for n in range(bags)
     )
-    _publish(task.pk)
-    task.refresh_from_db()
+    return (last or 0) + 1
+
+
+def _task_being_picked(*, task_id: int, picker, store_ids) -> PickTask:
+    task = _task_for_update(task_id=task_id, store_ids=store_ids)
+    if task.status != PickTask.Status.CLAIMED:
+        raise errors.TaskClosed(_("This task is not being picked."))
+    if task.picker_id != picker.pk:
+        raise errors.NotYourTask(_("Another picker has this task."))
     return task
+
+
+@transaction.atomic
+def open_new_bag(*, task_id: int, picker, store_ids: list[int] | None) -> Bag:
+    """The picker starts a new bag for this task (its zone only): its label can be printed
+    now, and every item confirmed from now on goes into it."""
+    task = _task_being_picked(task_id=task_id, picker=picker, store_ids=store_ids)
+    if Bag.objects.filter(task=task).count() >= MAX_BAGS_PER_TASK:
+        raise errors.TaskNotDone(_("At most %(n)s bags per task.") % {"n": MAX_BAGS_PER_TASK})
+    bag = Bag.objects.create(
+        order_id=task.order_id,
+        task=task,
+        zone=task.zone,
+        number=_next_bag_number(order_id=task.order_id),
+    )
+    PickTask.objects.filter(pk=task.pk).update(open_bag=bag, updated_at=timezone.now())
+    _publish(task.pk)
+    return bag
+
+
+@transaction.atomic
+def open_bag(*, task_id: int, picker, store_ids: list[int] | None, signed: str) -> Bag:
+    """The picker scans a bag label of this task: items confirmed from now on go into it. A
+    label of another order or zone, a forged one or a closed bag is refused, nothing changed."""
+    task = _task_being_picked(task_id=task_id, picker=picker, store_ids=store_ids)
+    bag = verify_bag_code(signed=signed, store_id=task.store_id)
+    if bag.task_id != task.pk:
+        raise errors.BagOfAnotherTask(
+            _("This is bag %(n)s of order %(number)s (%(zone)s), not of this task.")
+            % {"n": bag.number, "number": bag.order.number, "zone": bag.zone}
+        )
+    if bag.closed_at is not None:
+        raise errors.BagClosed(_("This bag is closed."))
+    PickTask.objects.filter(pk=task.pk).update(open_bag=bag, updated_at=timezone.now())
+    _publish(task.pk)
+    return bag
 
 
 # --- Bags and packing -------------------------------------------------------------------------
@@ -559,6 +630,7 @@ def scan_bag_at_packing(*, signed: str, order_id: int, store_id: int) -> Bag:
         )
     Bag.objects.filter(pk=bag.pk, scanned_at__isnull=True).update(scanned_at=timezone.now())
     bag.refresh_from_db()
+    live.publish_packing(store_id=store_id, order_id=order_id, number=bag.order.number)
     return bag
 
 
@@ -597,4 +669,5 @@ def pack_order(*, order_id: int, store_id: int, packer) -> Order:
             order_services.set_status(
                 order=order, to_status=OrderStatus.READY_FOR_PICKUP, actor=packer
             )
+    live.publish_packing(store_id=store_id, order_id=order.pk, number=order.number)
     return order

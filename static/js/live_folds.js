@@ -6,7 +6,7 @@
  * Chromium to prove that snapshot + events = the snapshot the server would send now
  * (tests/omostore/test_realtime_folds.py, which also keeps a Python copy of each fold).
  *
- * window.OmoFolds = {order: {apply}, store: {apply}, zone: {apply}}. Events a fold does not know, or that are
+ * window.OmoFolds = {order: {apply}, store: {apply}, zone: {apply}, packing: {apply}}. Events a fold does not know, or that are
  * about another order, leave the state as it is.
  */
 (function (global) {
@@ -97,6 +97,26 @@
     },
   };
 
+  // --- The packing group: a store's packing station ------------------------------------------
+
+  function comparePacking(a, b) {
+    if (a.due_at < b.due_at) return -1;
+    if (a.due_at > b.due_at) return 1;
+    return a.number < b.number ? -1 : a.number > b.number ? 1 : 0;
+  }
+
+  const packing = {
+    apply(state, frame) {
+      if (frame.event !== "pack.order") return state;
+      const payload = frame.payload;
+      const next = copy(state);
+      next.orders = next.orders.filter((existing) => existing.number !== payload.number);
+      if (payload.order) next.orders.push(payload.order);
+      next.orders.sort(comparePacking);
+      return next;
+    },
+  };
+
   // The member's history (`history.<user id>`): newest first, as many rows as the snapshot had
   // room for; a `history.order` row replaces the row of its number or comes in at its place.
   const HISTORY_ROWS = 20;
@@ -113,5 +133,5 @@
     },
   };
 
-  global.OmoFolds = { order: order, store: store, zone: zone, history: history };
+  global.OmoFolds = { order: order, store: store, zone: zone, packing: packing, history: history };
 })(window);

@@ -1,10 +1,12 @@
 /* The packing station (/staff/stores/<code>/pack/): orders whose zones are all picked; the
  * packer chooses one, scans each bag label (a signed code: a bag of another order is refused),
- * and "All n bags here" packs it. Refreshes every few seconds and after every action. */
+ * and "All n bags here" packs it. Live over the store's packing group (snapshot + numbered
+ * `pack.order` events folded by OmoFolds.packing, resync on a gap; docs/realtime.md); every
+ * action's answer is the list as it is now. */
 (function () {
   "use strict";
   const root = document.getElementById("packing");
-  if (!root || !window.OmoTablet) return;
+  if (!root || !window.OmoTablet || !window.OmoRealtime || !window.OmoFolds) return;
   const T = window.OmoTablet;
   const list = document.getElementById("pack-orders");
   const feedback = document.getElementById("pack-feedback");
@@ -59,11 +61,7 @@
     document.getElementById("pack-empty").hidden = orders.length > 0;
   }
 
-  async function load() {
-    const result = await T.api("GET", root.dataset.api);
-    T.setLiveState("packing", result.ok ? "live" : "offline");
-    if (result.ok) { orders = result.data; render(); }
-  }
+  let state = null; // the packing group's snapshot, with the events folded in
 
   async function packOrder(order) {
     const result = await T.api("POST", `${root.dataset.api}${encodeURIComponent(order.number)}/pack/`);
@@ -92,6 +90,14 @@
     input.focus();
   });
 
-  load();
-  setInterval(load, 5000);
+  window.OmoRealtime.connect(root.dataset.ws, {
+    onState(live) { T.setLiveState("packing", live); },
+    onSnapshot(data) { state = data; orders = data.orders; render(); },
+    onEvent(frame) {
+      if (!state) return;
+      state = window.OmoFolds.packing.apply(state, frame);
+      orders = state.orders;
+      render();
+    },
+  });
 })();

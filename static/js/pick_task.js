@@ -3,6 +3,8 @@
  * ZXing polyfill `barcode-detector`), a keyboard-wedge scanner (types digits + Enter into the
  * focused field) or typed; weighed lines take their grams; "Not found" reports a shortage.
  * Every confirmation carries a client id, so a retry after a dropped connection counts once.
+ * Bags: "New bag" (or scanning a bag label of this task) opens a bag; items confirmed while it
+ * is open are recorded into it, and finishing closes the bags and counts them.
  * The task's zone socket tells when someone else changed the task: the screen reloads it. */
 (function () {
   "use strict";
@@ -94,9 +96,34 @@
       });
       return item;
     }));
+    renderBags();
     const done = task.lines.every((l) => l.status !== "pending");
     document.getElementById("finish").disabled = !done || task.status !== "claimed";
     if (done && task.status === "claimed" && !feedback.textContent) say("info", T.msg(root, "choose-line"));
+  }
+
+  /** The open bag and its items; with bags opened, finishing needs no count. */
+  function renderBags() {
+    const bags = task.bags || [];
+    const open = bags.find((b) => b.id === task.open_bag);
+    const bar = document.getElementById("bag-bar");
+    bar.dataset.open = open ? String(open.number) : "";
+    document.getElementById("bag-state").textContent = open
+      ? T.format(T.msg(root, "bag-open"), { n: open.number, items: open.items })
+      : T.msg(root, "bag-none");
+    document.getElementById("bag-chips").replaceChildren(...bags.map((b) => {
+      const chip = document.createElement("span");
+      chip.className = "open-bag-chip";
+      chip.dataset.open = String(b.id === task.open_bag);
+      chip.textContent = `#${b.number} · ${b.items}`;
+      return chip;
+    }));
+    document.getElementById("print-bag").hidden = !bags.length;
+    document.getElementById("new-bag").disabled = task.status !== "claimed";
+    const count = document.getElementById("bags-count");
+    document.getElementById("bags").hidden = document.getElementById("bags-label").hidden = bags.length > 0;
+    count.hidden = !bags.length;
+    count.textContent = T.format(T.msg(root, "bags-count"), { n: bags.length });
   }
 
   async function load() {
@@ -173,6 +200,8 @@
     barcode = String(barcode || "").trim();
     if (!barcode) return;
     if (!task) { early.push([barcode, source]); return; }
+    // A bag label's QR is its code, signed ("CODE:signature"): it opens that bag.
+    if (barcode.includes(":")) { await openBag(barcode); return; }
     const line = task.lines.find((l) => l.id === current);
     if (!line) { say("error", T.msg(root, "choose-line")); return; }
     const result = await confirmation(`lines/${line.id}/scan/`, { barcode, source, client_id: T.clientId() });
@@ -268,9 +297,25 @@
     input.focus();
   });
 
+  async function openBag(code) {
+    const result = await act("bags/open/", { code });
+    const open = result.ok && task.bags.find((b) => b.id === task.open_bag);
+    if (open) say("ok", T.format(T.msg(root, "bag-opened"), { n: open.number }));
+    else say("error", errorOf(result));
+  }
+
+  document.getElementById("new-bag").addEventListener("click", async () => {
+    const result = await act("bags/");
+    const open = result.ok && task.bags.find((b) => b.id === task.open_bag);
+    if (open) say("ok", T.format(T.msg(root, "bag-opened"), { n: open.number }));
+    else say("error", errorOf(result));
+    input.focus();
+  });
+
   document.getElementById("finish-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const result = await act("finish/", { bags: Number(document.getElementById("bags").value) });
+    const bagged = task && task.bags && task.bags.length > 0;
+    const result = await act("finish/", bagged ? {} : { bags: Number(document.getElementById("bags").value) });
     if (result.ok) window.location.assign(root.dataset.labelsUrl);
     else say("error", errorOf(result));
   });
@@ -284,11 +329,11 @@
   // --- The camera ----------------------------------------------------------------------------
   const camera = { stream: null, detector: null, last: "", lastAt: 0, timer: 0 };
   async function detector() {
-    const formats = ["ean_13"];
+    const formats = ["ean_13", "qr_code"];  // products' barcodes, and bag labels
     if ("BarcodeDetector" in window) {
       try {
         const supported = await window.BarcodeDetector.getSupportedFormats();
-        if (supported.includes("ean_13")) return new window.BarcodeDetector({ formats });
+        if (supported.includes("ean_13")) return new window.BarcodeDetector({ formats: formats.filter((f) => supported.includes(f)) });
       } catch (error) { /* fall through to the polyfill */ }
     }
     const polyfill = window.BarcodeDetectionAPI;

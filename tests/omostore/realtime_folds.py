@@ -55,6 +55,19 @@ def fold_store(state: dict[str, Any], frame: dict[str, Any]) -> dict[str, Any]:
     return new
 
 
+def fold_packing(state: dict[str, Any], frame: dict[str, Any]) -> dict[str, Any]:
+    """OmoFolds.packing.apply: the packing group (a store's packing station)."""
+    if frame["event"] != "pack.order":
+        return state
+    payload = frame["payload"]
+    new = copy.deepcopy(state)
+    new["orders"] = [o for o in new["orders"] if o["number"] != payload["number"]]
+    if payload["order"] is not None:
+        new["orders"].append(payload["order"])
+    new["orders"].sort(key=lambda o: (o["due_at"], o["number"]))
+    return new
+
+
 def fold_zone(state: dict[str, Any], frame: dict[str, Any]) -> dict[str, Any]:
     """OmoFolds.zone.apply: the zone group (one zone's pick queue on the pickers' tablets)."""
     if frame["event"] != "pick.task":
