@@ -50,6 +50,12 @@ class Product(models.Model):
     producer = models.CharField(max_length=120, blank=True)
     image = models.ImageField(upload_to="products/", blank=True)
     sold_by = models.CharField(max_length=8, choices=SoldBy.choices, default=SoldBy.PIECE)
+    net_content_grams = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Net weight or volume in g/ml, for the unit price.",
+    )
 
     class Meta:
         ordering = ["sku"]
