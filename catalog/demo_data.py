@@ -1686,6 +1686,12 @@ _NET_CONTENT = re.compile(
 _GRAMS_PER = {"kg": 1000, "g": 1, "ml": 1, "l": 1000}
 
 
+def net_content_unit(name_en: str) -> str:
+    """ "ml" when the name states a volume (ml, L), else "g"."""
+    match = _NET_CONTENT.search(name_en)
+    return "ml" if match is not None and match["unit"].lower() in ("ml", "l") else "g"
+
+
 def net_content_grams(name_en: str) -> int | None:
     """The net weight or volume (g or ml) a product's name states, e.g. "Rice 5kg" -> 5000,
     "Lager 350ml 6-Pack" -> 2100; None when the name states none."""

@@ -56,6 +56,13 @@ class Product(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Net weight or volume in g/ml, for the unit price.",
     )
+    net_content_unit = models.CharField(
+        max_length=2,
+        choices=[("g", "g"), ("ml", "ml")],
+        default="g",
+        help_text="What the net content counts: grams (unit price per 100 g) or millilitres "
+        "(per 100 ml).",
+    )
 
     class Meta:
         ordering = ["sku"]

@@ -40,9 +40,6 @@ def stock_state(offer: StoreOffer) -> str:
     return "low" if available <= low_at else "in_stock"
 
 
-VOLUME_CATEGORIES = frozenset({"drinks"})  # their net content is in ml
-
-
 @dataclass(frozen=True)
 class UnitPrice:
     """A price per 100 g (or per 100 ml): what shoppers compare packs of different sizes by."""
@@ -52,7 +49,8 @@ class UnitPrice:
 
 
 def unit_price(offer: StoreOffer, at=None) -> UnitPrice | None:
-    """The offer's current price (markdown included) per 100 g, or per 100 ml for drinks,
+    """The offer's current price (markdown included) per 100 g, or per 100 ml for a net content
+    in millilitres,
     rounded half up to the minor unit (whole yen); None for a piece without a net content.
     Products sold by weight are priced per 100 g already. The one place this is computed."""
     product = offer.product
@@ -62,7 +60,7 @@ def unit_price(offer: StoreOffer, at=None) -> UnitPrice | None:
     net = product.net_content_grams
     if not net:
         return None
-    per = "100 ml" if product.category.slug in VOLUME_CATEGORIES else "100 g"
+    per = "100 ml" if product.net_content_unit == "ml" else "100 g"
     amount = (current.amount * 200 + net) // (2 * net)  # x * 100 / net, half up
     return UnitPrice(price=Money(amount, current.currency), per=per)
 

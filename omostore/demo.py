@@ -110,6 +110,7 @@ def _load_catalogue(store: Store) -> None:
                     if item["sold_by"] == "piece"
                     else None
                 ),
+                "net_content_unit": demo_data.net_content_unit(item["name_en"]),
             },
         )
         offer, created = StoreOffer.objects.get_or_create(

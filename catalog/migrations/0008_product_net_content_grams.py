@@ -20,4 +20,14 @@ class Migration(migrations.Migration):
                 validators=[django.core.validators.MinValueValidator(1)],
             ),
         ),
+        migrations.AddField(
+            model_name="product",
+            name="net_content_unit",
+            field=models.CharField(
+                choices=[("g", "g"), ("ml", "ml")],
+                default="g",
+                help_text="What the net content counts: grams (unit price per 100 g) or millilitres (per 100 ml).",
+                max_length=2,
+            ),
+        ),
     ]

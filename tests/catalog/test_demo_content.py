@@ -105,6 +105,15 @@ def test_demo_net_contents_are_what_the_names_state():
     assert net_content_grams("Melon Pan") is None
 
 
+def test_demo_volumes_are_counted_in_millilitres():
+    from catalog.demo_data import net_content_unit
+
+    assert net_content_unit("Koikuchi Soy Sauce 1L") == "ml"
+    assert net_content_unit("Craft Lager 350ml 6-Pack") == "ml"
+    assert net_content_unit("Shizuoka Sencha Loose Leaf 100g") == "g"
+    assert net_content_unit("Melon Pan") == "g"
+
+
 def test_demo_packs_carry_the_net_content_their_names_state():
     load_demo()
     contents = dict(Product.objects.values_list("sku", "net_content_grams"))

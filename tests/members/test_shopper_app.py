@@ -104,13 +104,13 @@ def test_search_shows_the_price_per_100_g_of_a_pack_and_the_photo_placeholder(cl
     assert "Rice &amp; Noodles" in html
 
 
-def test_the_unit_price_follows_a_markdown_and_drinks_are_per_100_ml(client):
+def test_the_unit_price_follows_a_markdown_and_volumes_are_per_100_ml(client):
     store = factories.make_store()
     drinks = factories.make_category(slug="drinks", name_en="Drinks")
     offer = factories.make_offer(
         store=store,
         product=factories.make_product(
-            name_en="Green Tea 2L", net_content_grams=2000, category=drinks
+            name_en="Green Tea 2L", net_content_grams=2000, net_content_unit="ml", category=drinks
         ),
         price=168,
         markdown_price=99,
