@@ -42,6 +42,11 @@ class ReviewOutputSerializer(serializers.Serializer):
         return review.member.user.display_name or "Member"
 
 
+class UnitPriceSerializer(serializers.Serializer):
+    price = MoneySerializer()
+    per = serializers.ChoiceField(choices=["100 g", "100 ml"])
+
+
 class OfferOutputSerializer(serializers.Serializer):
     """A store's offer of a product, as search results and the scan show it."""
 
@@ -52,6 +57,7 @@ class OfferOutputSerializer(serializers.Serializer):
     category = serializers.CharField(source="product.category.slug")
     price = serializers.SerializerMethodField()
     regular_price = serializers.SerializerMethodField()
+    unit_price = serializers.SerializerMethodField()
     stock_state = serializers.SerializerMethodField()
     aisle = serializers.CharField()
     bay = serializers.IntegerField(allow_null=True)
@@ -68,6 +74,15 @@ class OfferOutputSerializer(serializers.Serializer):
         if not offer.markdown_active():
             return None
         return Money(offer.price, offer.store.currency).as_dict()
+
+    @extend_schema_field(UnitPriceSerializer(allow_null=True))
+    def get_unit_price(self, offer) -> dict | None:
+        """The current price per 100 g (per 100 ml for drinks); null for a piece without a
+        net content."""
+        unit = selectors.unit_price(offer)
+        if unit is None:
+            return None
+        return {"price": unit.price.as_dict(), "per": unit.per}
 
     def get_stock_state(self, offer) -> str:
         return selectors.stock_state(offer)

@@ -1,5 +1,7 @@
 """Demo catalogue of the Tokyo store: pure data, loaded by `load_demo_store`."""
 
+import re
+
 CATEGORIES: list[tuple[str, str, str]] = [
     ("rice-noodles", "Rice, Noodles & Flour", "米・麺・粉類"),
     ("seasonings", "Seasonings & Sauces", "調味料"),
@@ -1677,3 +1679,24 @@ PRODUCTS: list[dict] = [
     },
 ]
 # fmt: on
+
+_NET_CONTENT = re.compile(
+    r"(?P<qty>\d+(?:\.\d+)?)\s?(?P<unit>kg|g|ml|L)\b(?:\s(?P<pack>\d+)-Pack)?", re.IGNORECASE
+)
+_GRAMS_PER = {"kg": 1000, "g": 1, "ml": 1, "l": 1000}
+
+
+def net_content_unit(name_en: str) -> str:
+    """ "ml" when the name states a volume (ml, L), else "g"."""
+    match = _NET_CONTENT.search(name_en)
+    return "ml" if match is not None and match["unit"].lower() in ("ml", "l") else "g"
+
+
+def net_content_grams(name_en: str) -> int | None:
+    """The net weight or volume (g or ml) a product's name states, e.g. "Rice 5kg" -> 5000,
+    "Lager 350ml 6-Pack" -> 2100; None when the name states none."""
+    match = _NET_CONTENT.search(name_en)
+    if match is None:
+        return None
+    grams = float(match["qty"]) * _GRAMS_PER[match["unit"].lower()]
+    return round(grams) * int(match["pack"] or 1)

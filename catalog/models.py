@@ -50,6 +50,19 @@ class Product(models.Model):
     producer = models.CharField(max_length=120, blank=True)
     image = models.ImageField(upload_to="products/", blank=True)
     sold_by = models.CharField(max_length=8, choices=SoldBy.choices, default=SoldBy.PIECE)
+    net_content_grams = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Net weight or volume in g/ml, for the unit price.",
+    )
+    net_content_unit = models.CharField(
+        max_length=2,
+        choices=[("g", "g"), ("ml", "ml")],
+        default="g",
+        help_text="What the net content counts: grams (unit price per 100 g) or millilitres "
+        "(per 100 ml).",
+    )
 
     class Meta:
         ordering = ["sku"]

@@ -23,6 +23,7 @@ from catalog.models import (
     StockMovement,
     StoreOffer,
 )
+from omostore.money import Money
 from stores.models import Store
 
 REVIEWS_PER_PAGE = 5
@@ -37,6 +38,31 @@ def stock_state(offer: StoreOffer) -> str:
         return "out"
     low_at = LOW_STOCK_GRAMS_AT if offer.product.sold_by == "weight" else LOW_STOCK_AT
     return "low" if available <= low_at else "in_stock"
+
+
+@dataclass(frozen=True)
+class UnitPrice:
+    """A price per 100 g (or per 100 ml): what shoppers compare packs of different sizes by."""
+
+    price: Money
+    per: str  # "100 g" or "100 ml"
+
+
+def unit_price(offer: StoreOffer, at=None) -> UnitPrice | None:
+    """The offer's current price (markdown included) per 100 g, or per 100 ml for a net content
+    in millilitres,
+    rounded half up to the minor unit (whole yen); None for a piece without a net content.
+    Products sold by weight are priced per 100 g already. The one place this is computed."""
+    product = offer.product
+    current = offer.current_price(at)
+    if product.sold_by == Product.SoldBy.WEIGHT:
+        return UnitPrice(price=current, per="100 g")
+    net = product.net_content_grams
+    if not net:
+        return None
+    per = "100 ml" if product.net_content_unit == "ml" else "100 g"
+    amount = (current.amount * 200 + net) // (2 * net)  # x * 100 / net, half up
+    return UnitPrice(price=Money(amount, current.currency), per=per)
 
 
 def label_by_code(*, code: str, store: Store | None = None) -> ShelfLabel | None:
@@ -237,7 +263,7 @@ class ProductContent:
 def active_offer(*, store: Store, sku: str) -> StoreOffer | None:
     """The store's active offer of the product `sku`, with its product and store, or None."""
     return (
-        StoreOffer.objects.select_related("product", "store")
+        StoreOffer.objects.select_related("product__category", "store")
         .filter(store=store, product__sku=sku, is_active=True)
         .first()
     )

@@ -89,6 +89,7 @@ def _product_context(request, *, offer: StoreOffer, member_id: int | None) -> di
         "price": offer.current_price(),
         "regular_price": Money(offer.price, offer.store.currency) if markdown else None,
         "markdown": markdown,
+        "unit_price": selectors.unit_price(offer),
         "stock_state": selectors.stock_state(offer),
         # Read lazily: a cached fragment of the page runs none of its queries.
         "content": selectors.ProductContent(product=product, store=offer.store),

@@ -105,6 +105,12 @@ def _load_catalogue(store: Store) -> None:
                 "origin": item["origin"],
                 "producer": item["producer"],
                 "sold_by": item["sold_by"],
+                "net_content_grams": (
+                    demo_data.net_content_grams(item["name_en"])
+                    if item["sold_by"] == "piece"
+                    else None
+                ),
+                "net_content_unit": demo_data.net_content_unit(item["name_en"]),
             },
         )
         offer, created = StoreOffer.objects.get_or_create(

@@ -1,6 +1,8 @@
 from django import template
 from django.utils.translation import get_language
 
+from catalog import selectors
+
 register = template.Library()
 
 
@@ -17,3 +19,9 @@ def stars(rating) -> str:
         return ""
     full = round(float(rating))
     return "★" * full + "☆" * (5 - full)
+
+
+@register.filter
+def unit_price(offer):
+    """`{% with u=offer|unit_price %}`: the offer's price per 100 g or 100 ml, or None."""
+    return selectors.unit_price(offer)

@@ -454,3 +454,22 @@ def test_the_rate_limit_is_per_member(api_client):
     as_member(other)
 
     assert post_review(other, product, rating=4).status_code == 201
+
+
+def test_search_gives_the_unit_price_of_a_pack_and_of_goods_by_weight(api_client, store):
+    factories.make_offer(
+        store=store,
+        product=factories.make_product(name_en="Koshihikari Rice 5kg", net_content_grams=5000),
+        price=4280,
+    )
+    factories.make_offer(
+        store=store, product=factories.make_product(name_en="Rice by weight", sold_by="weight")
+    )
+    factories.make_offer(store=store, product=factories.make_product(name_en="Rice paddle"))
+    rows = {row["name"]["en"]: row for row in search(api_client, store, q="rice").json()["results"]}
+    assert rows["Koshihikari Rice 5kg"]["unit_price"] == {
+        "price": {"amount": 86, "currency": "JPY", "formatted": "¥86"},
+        "per": "100 g",
+    }
+    assert rows["Rice by weight"]["unit_price"]["price"]["amount"] == 298
+    assert rows["Rice paddle"]["unit_price"] is None

@@ -92,3 +92,31 @@ def test_a_demo_label_opens_its_product_page_with_reviews(client):
     assert product.name_en in html
     assert 'id="review-list"' in html and 'class="review-title"' in html
     assert 'id="recipes"' in html
+
+
+def test_demo_net_contents_are_what_the_names_state():
+    from catalog.demo_data import net_content_grams
+
+    assert net_content_grams("Niigata Koshihikari Rice 5kg") == 5000
+    assert net_content_grams("Sanuki Udon Dried Noodles 400g") == 400
+    assert net_content_grams("Koikuchi Soy Sauce 1L") == 1000
+    assert net_content_grams("Craft Lager 350ml 6-Pack") == 2100
+    assert net_content_grams("Free-Range Eggs 10 Pack") is None
+    assert net_content_grams("Melon Pan") is None
+
+
+def test_demo_volumes_are_counted_in_millilitres():
+    from catalog.demo_data import net_content_unit
+
+    assert net_content_unit("Koikuchi Soy Sauce 1L") == "ml"
+    assert net_content_unit("Craft Lager 350ml 6-Pack") == "ml"
+    assert net_content_unit("Shizuoka Sencha Loose Leaf 100g") == "g"
+    assert net_content_unit("Melon Pan") == "g"
+
+
+def test_demo_packs_carry_the_net_content_their_names_state():
+    load_demo()
+    contents = dict(Product.objects.values_list("sku", "net_content_grams"))
+    assert contents["AMB-001"] == 5000  # Niigata Koshihikari Rice 5kg
+    assert contents["AMB-004"] == 400  # Sanuki Udon Dried Noodles 400g
+    assert Product.objects.filter(sold_by="weight", net_content_grams__isnull=False).count() == 0

@@ -83,3 +83,46 @@ def test_an_uploaded_photo_is_shrunk_to_a_phone_sized_jpeg(settings, tmp_path):
     with Image.open(product.image.path) as stored:
         assert stored.format == "JPEG"
         assert stored.size == (1200, 900)
+
+
+def test_search_shows_the_price_per_100_g_of_a_pack_and_the_photo_placeholder(client):
+    store = factories.make_store()
+    category = factories.make_category(name_en="Rice & Noodles")
+    factories.make_offer(
+        store=store,
+        product=factories.make_product(
+            name_en="Koshihikari Rice 5kg", net_content_grams=5000, category=category
+        ),
+        price=4280,
+    )
+    factories.make_offer(store=store, product=factories.make_product(name_en="Rice Cooker"))
+    html = client.get(f"/search/?store={store.code}&q=rice").content.decode()
+    assert '<small class="unit" data-role="unit-price">¥86 per 100 g</small>' in html
+    assert html.count('data-role="unit-price"') == 1  # the cooker states no net content
+    assert html.count('data-role="photo-placeholder"') == 2
+    assert 'class="product-photo placeholder zone-ambient"' in html
+    assert "Rice &amp; Noodles" in html
+
+
+def test_the_unit_price_follows_a_markdown_and_volumes_are_per_100_ml(client):
+    store = factories.make_store()
+    drinks = factories.make_category(slug="drinks", name_en="Drinks")
+    offer = factories.make_offer(
+        store=store,
+        product=factories.make_product(
+            name_en="Green Tea 2L", net_content_grams=2000, net_content_unit="ml", category=drinks
+        ),
+        price=168,
+        markdown_price=99,
+        markdown_starts_at=timezone.now() - datetime.timedelta(minutes=1),
+    )
+    html = client.get(f"/search/?store={store.code}&q=tea").content.decode()
+    assert "¥5 per 100 ml" in html  # 99 / 20 = 4.95, rounded half up
+    html = client.get(
+        f"/stores/{store.code}/products/{offer.product.sku}/", follow=True
+    ).content.decode()
+    assert 'id="unit-price"' in html and "¥5 per 100 ml" in html
+    html = client.get(
+        f"/search/?store={store.code}&q=tea", HTTP_ACCEPT_LANGUAGE="ja"
+    ).content.decode()
+    assert "100 mlあたり ¥5" in html
