@@ -8,7 +8,6 @@
   "use strict";
   const shop = window.OmoShop;
   const buttons = Array.from(document.querySelectorAll("[data-favourite-sku]"));
-  let loggedIn = false;
   const picker = document.getElementById("favourites-store-select");
   if (picker) picker.addEventListener("change", () => picker.form.submit());
   if (!buttons.length || !shop) return;
@@ -19,13 +18,21 @@
     button.hidden = false;
   }
 
+  // Who is looking: known at once on most pages, after GET /api/v1/me/ on the cached scan page.
+  const session = window.OmoSession || Promise.resolve(document.body.dataset.session);
+
   buttons.forEach((button) => {
     if (button.getAttribute("aria-pressed") !== "true") show(button, false);
     button.addEventListener("click", async () => {
-      if (!loggedIn) {
+      // A tap before the session is known waits for it, rather than sending a member to log in.
+      const state = await session;
+      if (!(state === "user" || state === "member")) {
         window.location.href = "/login/?next=" + encodeURIComponent(window.location.pathname + window.location.search);
         return;
       }
+      buttons
+        .filter((other) => other.dataset.favouriteSku === button.dataset.favouriteSku)
+        .forEach((other) => (other.dataset.tapped = "true"));
       const on = button.getAttribute("aria-pressed") !== "true";
       const url = "/api/v1/favourites/" + encodeURIComponent(button.dataset.favouriteSku) + "/";
       button.disabled = true;
@@ -37,10 +44,8 @@
     });
   });
 
-  const session = window.OmoSession || Promise.resolve(document.body.dataset.session);
   session.then((state) => {
-    loggedIn = state === "user" || state === "member";
-    if (loggedIn) fillHearts();
+    if (state === "user" || state === "member") fillHearts();
   });
 
   function fillHearts() {
@@ -48,7 +53,11 @@
     shop.api("GET", "/api/v1/favourites/state/?skus=" + encodeURIComponent(skus.join(","))).then((result) => {
       if (!result.ok) return;
       const hearted = new Set(result.data.favourites);
-      buttons.forEach((button) => show(button, hearted.has(button.dataset.favouriteSku)));
+      // A heart tapped meanwhile already shows the member's latest choice: an answer read before
+      // that tap must not undo it.
+      buttons
+        .filter((button) => !button.dataset.tapped)
+        .forEach((button) => show(button, hearted.has(button.dataset.favouriteSku)));
     });
   }
 })();
