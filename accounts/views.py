@@ -117,7 +117,7 @@ def signup_confirm(request, token: str):
         return render(request, "accounts/signup_confirm.html", {"invalid": True}, status=400)
     if request.method == "POST":
         services.confirm_sign_up(user=user)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.MemberModelBackend")
         messages.success(request, _("Welcome! Your account is ready."))
         return redirect("account")
     return render(request, "accounts/signup_confirm.html", {"invalid": False})

@@ -14,7 +14,8 @@ reopened for the next request and the connect time counts in that request's late
 for a real client. Each virtual client keeps the cookies it is given, like a phone's browser
 (so `omo_device` and `csrftoken` are set once, not on every page).
 
-Input: a JSON object as the only argument: host, port, paths, concurrency, warmup, seconds, timeout.
+Input: a JSON object as the only argument: host, port, paths, concurrency, warmup, seconds, timeout,
+and optionally cookies (a list per client of "name=value" strings it starts with).
 Output: a JSON object on stdout (see `main`). Only ever connects to 127.0.0.1/localhost.
 """
 
@@ -200,6 +201,11 @@ async def run(config: dict) -> dict:
         VirtualClient(host, port, float(config.get("timeout", 10)))
         for _ in range(int(config["concurrency"]))
     ]
+    # Logged-in clients: each starts with its own cookies ("name=value" strings), e.g. a session.
+    for i, cookies in enumerate(config.get("cookies") or []):
+        for cookie in cookies:
+            name, _, value = cookie.partition("=")
+            clients[i % len(clients)].cookies[name.encode()] = value.encode()
     start = time.perf_counter()
     measure_from = start + float(config["warmup"])
     measure_to = measure_from + float(config["seconds"])

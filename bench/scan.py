@@ -3,6 +3,7 @@ served the way production serves them, under ASGI (uvicorn) and WSGI (gunicorn).
 
     .venv/bin/python bench/scan.py                      # SQLite, 10 s per path, 16 clients
     .venv/bin/python bench/scan.py --seconds 5 --servers uvicorn gunicorn-sync --paths ping label
+    .venv/bin/python bench/scan.py --seconds 5 --servers gunicorn-sync --paths ping label member
     .venv/bin/python bench/scan.py --database-url postgres://postgres@127.0.0.1:5432/omostore_bench
     .venv/bin/python bench/scan.py --profile            # also profile both pages in-process
     .venv/bin/python bench/scan.py --wait-quiet 60      # on a shared machine: wait for idle CPU
@@ -20,6 +21,9 @@ What it does, all inside a temporary directory it removes at the end:
    port with `--workers 2`: waits until every worker answers, then for each path runs
    `bench/loadgen.py` (a separate process) for a warm-up and a measuring window;
 5. prints the table, the product/ping ratios and whether the targets hold.
+
+"member" is the label page as a logged-in member sees it: each client holds a session of its own
+(one member, logged in once per client), so the scan is recorded with the member.
 
 Reading the table: req/s and latency depend on everything else the machine runs (the load
 generator included: it shares the 2 cores with the server). "CPU ms/req" (the server's CPU time
@@ -40,6 +44,7 @@ import contextlib
 import importlib.metadata
 import importlib.util
 import json
+import logging
 import os
 import random
 import resource
@@ -71,6 +76,7 @@ TARGET_P99_MS = 50.0
 PATH_KINDS = {
     "ping": "/ping",
     "label": "/s/<code>",
+    "member": "/s/<code> member",
     "api": "/api/v1/scan/<code>/",
 }
 
@@ -286,6 +292,28 @@ def setup_django(setup: Setup) -> None:
     django.setup()
 
 
+BENCH_MEMBER_EMAIL = "shopper@example.com"  # a demo member
+
+
+def member_sessions(count: int) -> list[str]:
+    """`count` session keys of the demo member, each from its own log-in (as `count` phones)."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user = get_user_model().objects.get(email=BENCH_MEMBER_EMAIL)
+    keys = []
+    logging.disable(logging.INFO)  # django-axes logs every log-in
+    try:
+        for _ in range(count):
+            client = Client(HTTP_HOST="127.0.0.1")
+            client.force_login(user)
+            keys.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
+    finally:
+        logging.disable(logging.NOTSET)
+    return keys
+
+
 def label_codes(limit: int, seed: int) -> list[str]:
     from catalog.models import ShelfLabel
 
@@ -309,15 +337,20 @@ class InProcess:
     sample_sql: list[str]
 
 
-def measure_in_process(paths: dict[str, list[str]], *, repeat: int = 200) -> dict[str, InProcess]:
+def measure_in_process(
+    paths: dict[str, list[str]], *, member_session: str = "", repeat: int = 200
+) -> dict[str, InProcess]:
     """Queries per request over every code, and the mean single-threaded time per request."""
+    from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="en")
     results = {}
     for kind, urls in paths.items():
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="en")
+        if kind == "member":
+            client.cookies[settings.SESSION_COOKIE_NAME] = member_session
         counts, sample = [], []
         for url in urls:
             with CaptureQueriesContext(connection) as captured:
@@ -602,7 +635,13 @@ class PgConnectionPeak:
 
 
 def run_load(
-    procs: Processes, port: int, paths: list[str], args: argparse.Namespace, tmp: Path
+    procs: Processes,
+    port: int,
+    paths: list[str],
+    args: argparse.Namespace,
+    tmp: Path,
+    *,
+    cookies: list[list[str]] | None = None,
 ) -> dict:
     config = {
         "host": "127.0.0.1",
@@ -612,6 +651,7 @@ def run_load(
         "warmup": args.warmup,
         "seconds": args.seconds,
         "timeout": args.request_timeout,
+        "cookies": cookies or [],
     }
     # A separate process, not a thread of this one: it has its own interpreter lock and event
     # loop, and the scheduler gives it its own time slices on the two cores.
@@ -641,6 +681,7 @@ def bench_server(
     setup: Setup,
     paths: dict[str, list[str]],
     args: argparse.Namespace,
+    sessions: list[list[str]],
 ) -> dict[str, dict]:
     proc, port = start_server(procs, spec, setup, workers=args.workers, threads=args.threads)
     print(f"  {spec.name}: {spec.interface}, pid {proc.pid}, http://127.0.0.1:{port}", flush=True)
@@ -653,12 +694,13 @@ def bench_server(
                 if busy >= 0.15:
                     print(f"    (machine still {busy:.0%} busy after {args.wait_quiet:g} s)")
             before = meter.snapshot()
+            cookies = sessions if kind == "member" else None
             if setup.database_url.startswith("postgres"):
                 with PgConnectionPeak(setup.database_url) as connections:
-                    result = run_load(procs, port, urls, args, setup.tmp)
+                    result = run_load(procs, port, urls, args, setup.tmp, cookies=cookies)
                 result["db_connections_peak"] = connections.peak
             else:
-                result = run_load(procs, port, urls, args, setup.tmp)
+                result = run_load(procs, port, urls, args, setup.tmp, cookies=cookies)
             # Over warm-up + measuring window (the same load throughout) + the generator's start.
             after = meter.snapshot()
             result["cpu"] = CpuMeter.shares(before, after)
@@ -749,7 +791,7 @@ def print_targets(all_results: dict[str, dict[str, dict]]) -> None:
     )
     for server, results in all_results.items():
         ping = results.get("ping")
-        for kind in ("label", "api"):
+        for kind in ("label", "member", "api"):
             r = results.get(kind)
             if r is None:
                 continue
@@ -909,10 +951,15 @@ def main(argv: list[str] | None = None) -> None:
         all_paths = {
             "ping": ["/ping"],
             "label": [f"/s/{code}" for code in codes],
+            "member": [f"/s/{code}" for code in codes],
             "api": [f"/api/v1/scan/{code}/" for code in codes],
         }
         paths = {kind: all_paths[kind] for kind in args.paths}
-        in_process = measure_in_process(paths)
+        from django.conf import settings
+
+        session_keys = member_sessions(args.concurrency + 1) if "member" in paths else [""]
+        sessions = [[f"{settings.SESSION_COOKIE_NAME}={key}"] for key in session_keys[1:]]
+        in_process = measure_in_process(paths, member_session=session_keys[0])
         profiles = {}
         if args.profile:
             for kind in ("label", "api"):
@@ -929,7 +976,7 @@ def main(argv: list[str] | None = None) -> None:
         scans_before = _scan_buffer_length(redis_url)
         all_results = {}
         for name in args.servers:
-            all_results[name] = bench_server(procs, SERVERS[name], setup, paths, args)
+            all_results[name] = bench_server(procs, SERVERS[name], setup, paths, args, sessions)
         scans = _scan_buffer_length(redis_url) - scans_before
 
         print_table(all_results, args)
@@ -937,7 +984,10 @@ def main(argv: list[str] | None = None) -> None:
         print_comparison(all_results)
         print_in_process(in_process, show_sql=args.show_sql)
         served = sum(
-            r[kind]["ok"] for r in all_results.values() for kind in ("label", "api") if kind in r
+            r[kind]["ok"]
+            for r in all_results.values()
+            for kind in ("label", "member", "api")
+            if kind in r
         )
         print(
             f"\nScans recorded in Redis during the runs: {scans} "

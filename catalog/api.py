@@ -182,7 +182,12 @@ class ScanApi(APIView):
             markdown=_markdown(label.offer),
         )
         services.record_scan(
-            label=label, source=source, member_id=member_id, device_id=device_id(request)
+            label_id=label.pk,
+            store_id=label.offer.store_id,
+            product_id=label.offer.product_id,
+            source=source,
+            member_id=member_id,
+            device_id=device_id(request),
         )
         return remember_device(request, Response(body))
 

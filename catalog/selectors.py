@@ -4,11 +4,13 @@ queries whatever the number of reviews, recipes and ingredients."""
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 
@@ -33,10 +35,13 @@ LOW_STOCK_GRAMS_AT = 500  # products sold by weight count their stock in grams
 
 def stock_state(offer: StoreOffer) -> str:
     """`in_stock`, `low` or `out`: what a shopper needs, not the exact count."""
-    available = offer.stock_available
+    return _stock_state(offer.stock_available, sold_by=offer.product.sold_by)
+
+
+def _stock_state(available: int, *, sold_by: str) -> str:
     if available <= 0:
         return "out"
-    low_at = LOW_STOCK_GRAMS_AT if offer.product.sold_by == "weight" else LOW_STOCK_AT
+    low_at = LOW_STOCK_GRAMS_AT if sold_by == "weight" else LOW_STOCK_AT
     return "low" if available <= low_at else "in_stock"
 
 
@@ -68,7 +73,7 @@ def unit_price(offer: StoreOffer, at=None) -> UnitPrice | None:
 def label_by_code(*, code: str, store: Store | None = None) -> ShelfLabel | None:
     """The active label with its offer, store, product and category (one query), or None when
     the code is unknown, the label or its offer is inactive, or it belongs to another store."""
-    if not code or len(code) > 16 or not code.isalnum():
+    if not _is_label_code(code):
         return None
     labels = ShelfLabel.objects.select_related("offer__store", "offer__product__category").filter(
         code=code.upper(),
@@ -79,6 +84,172 @@ def label_by_code(*, code: str, store: Store | None = None) -> ShelfLabel | None
     if store is not None:
         labels = labels.filter(offer__store=store)
     return labels.first()
+
+
+# --- The scan page's one read ---------------------------------------------------------------------
+#
+# The shelf-label page is the store's hottest page, and its HTML is cached; what stays per request
+# is finding the label and reading what the page shows that can change at any moment (price,
+# markdown, stock). Django's query compiler costs more CPU than everything else in such a request,
+# so this one read is plain SQL, built once per process from the models' own table and column
+# names, and returned as a `LabelSnapshot` instead of five model instances.
+
+# (alias, model, field) per column, in the order of LabelSnapshot's fields after label_id.
+_SNAPSHOT_COLUMNS = (
+    ("l", ShelfLabel, "id"),
+    ("l", ShelfLabel, "code"),
+    ("o", StoreOffer, "id"),
+    ("o", StoreOffer, "store"),
+    ("o", StoreOffer, "product"),
+    ("o", StoreOffer, "price"),
+    ("o", StoreOffer, "markdown_price"),
+    ("o", StoreOffer, "markdown_starts_at"),
+    ("o", StoreOffer, "markdown_ends_at"),
+    ("o", StoreOffer, "stock_on_hand"),
+    ("o", StoreOffer, "stock_reserved"),
+    ("o", StoreOffer, "aisle"),
+    ("o", StoreOffer, "bay"),
+    ("s", Store, "code"),
+    ("s", Store, "name"),
+    ("s", Store, "name_ja"),
+    ("s", Store, "time_zone"),
+    ("s", Store, "currency"),
+    ("p", Product, "sku"),
+    ("p", Product, "name_en"),
+    ("p", Product, "name_ja"),
+    ("p", Product, "description_en"),
+    ("p", Product, "description_ja"),
+    ("p", Product, "origin"),
+    ("p", Product, "producer"),
+    ("p", Product, "zone"),
+    ("p", Product, "image"),
+    ("p", Product, "sold_by"),
+    ("p", Product, "net_content_grams"),
+    ("p", Product, "net_content_unit"),
+    ("p", Product, "category"),
+)
+
+
+@dataclass(frozen=True)
+class LabelSnapshot:
+    """An active label and everything its page shows of the offer, store and product, as plain
+    values: what the cached page is keyed by, and what a scan is recorded with."""
+
+    label_id: int
+    code: str
+    offer_id: int
+    store_id: int
+    product_id: int
+    price: int
+    markdown_price: int | None
+    markdown_starts_at: datetime.datetime | None
+    markdown_ends_at: datetime.datetime | None
+    stock_on_hand: int
+    stock_reserved: int
+    aisle: str
+    bay: int | None
+    store_code: str
+    store_name: str
+    store_name_ja: str
+    time_zone: str
+    currency: str
+    sku: str
+    name_en: str
+    name_ja: str
+    description_en: str
+    description_ja: str
+    origin: str
+    producer: str
+    zone: str
+    image: str
+    sold_by: str
+    net_content_grams: int | None
+    net_content_unit: str
+    category_id: int
+
+    @classmethod
+    def of(cls, label: ShelfLabel) -> LabelSnapshot:
+        """The same values read from model instances (the label with its offer, store and
+        product), so that a page rendered from them is stored under the key a later raw read
+        of the same rows computes."""
+        objects = {"l": label, "o": label.offer, "s": label.offer.store, "p": label.offer.product}
+        return cls(
+            *(
+                _plain(getattr(objects[alias], model._meta.get_field(name).attname))
+                for alias, model, name in _SNAPSHOT_COLUMNS
+            )
+        )
+
+    @property
+    def stock_state(self) -> str:
+        return _stock_state(self.stock_on_hand - self.stock_reserved, sold_by=self.sold_by)
+
+    def markdown_active(self, at=None) -> bool:
+        at = at or timezone.now()
+        return (
+            self.markdown_price is not None
+            and (self.markdown_starts_at is None or self.markdown_starts_at <= at)
+            and (self.markdown_ends_at is None or at < self.markdown_ends_at)
+        )
+
+
+def _plain(value):
+    """One representation for a value read raw or through a model: an aware datetime (SQLite
+    hands back naive UTC), the name of a file."""
+    if isinstance(value, datetime.datetime):
+        return value if timezone.is_aware(value) else value.replace(tzinfo=datetime.UTC)
+    if hasattr(value, "name") and not isinstance(value, str):  # a FieldFile
+        return value.name or ""
+    return value
+
+
+@functools.cache
+def _snapshot_sql(vendor: str, by_store: bool) -> str:
+    # vendor is only part of the cache key: quoting differs between database backends.
+    quote = connection.ops.quote_name
+
+    def column(alias, model, name):
+        return f"{alias}.{quote(model._meta.get_field(name).column)}"
+
+    def table(model):
+        return quote(model._meta.db_table)
+
+    select = ", ".join(column(*spec) for spec in _SNAPSHOT_COLUMNS)
+    # Only names from the models' own metadata go into the text; every value is a parameter.
+    sql = (
+        f"SELECT {select} FROM {table(ShelfLabel)} l"  # noqa: S608
+        f" JOIN {table(StoreOffer)} o ON o.{quote('id')} = {column('l', ShelfLabel, 'offer')}"
+        f" JOIN {table(Store)} s ON s.{quote('id')} = {column('o', StoreOffer, 'store')}"
+        f" JOIN {table(Product)} p ON p.{quote('id')} = {column('o', StoreOffer, 'product')}"
+        f" WHERE {column('l', ShelfLabel, 'code')} = %s"
+        f" AND {column('l', ShelfLabel, 'is_active')} = %s"
+        f" AND {column('o', StoreOffer, 'is_active')} = %s"
+        f" AND {column('s', Store, 'is_active')} = %s"
+    )
+    if by_store:
+        sql += f" AND {column('s', Store, 'code')} = %s"
+    return sql
+
+
+def label_snapshot(*, code: str, store_code: str | None = None) -> LabelSnapshot | None:
+    """What `label_by_code` finds, as a `LabelSnapshot`, in one query and without the ORM; None
+    when the code is unknown, the label, its offer or its store is inactive, or (with
+    `store_code`) the label is another store's."""
+    if not _is_label_code(code):
+        return None
+    params = [code.upper(), True, True, True]
+    if store_code is not None:
+        params.append(store_code)
+    with connection.cursor() as cursor:
+        cursor.execute(_snapshot_sql(connection.vendor, store_code is not None), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return LabelSnapshot(*(_plain(value) for value in row))
+
+
+def _is_label_code(code: str) -> bool:
+    return bool(code) and len(code) <= 16 and code.isalnum()
 
 
 @dataclass(frozen=True)
@@ -213,20 +384,21 @@ def rating_averages(*, product_ids: list[int]) -> dict[int, tuple[float, int]]:
 CONTENT_TTL = 60
 
 
-def _version_key(product_id: int) -> str:
+def content_version_key(*, product_id: int) -> str:
+    """The cache key of the product's content version (to read it with other keys at once)."""
     return f"catalog:content-version:{product_id}"
 
 
 def content_version(*, product_id: int) -> int:
-    return cache.get_or_set(_version_key(product_id), 1, timeout=None)
+    return cache.get_or_set(content_version_key(product_id=product_id), 1, timeout=None)
 
 
 def bump_content_version(*, product_ids) -> None:
     for product_id in set(product_ids):
         try:
-            cache.incr(_version_key(product_id))
+            cache.incr(content_version_key(product_id=product_id))
         except ValueError:  # never read yet: any new value differs from what is cached
-            cache.set(_version_key(product_id), 2, timeout=None)
+            cache.set(content_version_key(product_id=product_id), 2, timeout=None)
 
 
 class ProductContent:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import uuid
@@ -113,7 +114,9 @@ def _render_product(
     response = render(request, "catalog/product.html", context, status=status)
     if label is not None:
         services.record_scan(
-            label=label,
+            label_id=label.pk,
+            store_id=offer.store_id,
+            product_id=offer.product_id,
             source=SOURCES.get(request.GET.get("src", ""), ScanEvent.Source.CAMERA),
             member_id=member_id,
             device_id=device_id(request),
@@ -128,17 +131,17 @@ def label_page(request, code: str):
     The scan is the store's hottest page, so its HTML is the same for everyone and cached (see
     `_scan_page_body`); who is looking (log-in state, cart count, favourite heart, the review form)
     is filled in by the page's scripts from small JSON calls. The scan is recorded every time."""
-    store = None
-    if request.GET.get("store"):
-        store = store_selectors.store_by_code(code=request.GET["store"])
-        if store is None:
-            return label_not_found(request, code)
-    label = selectors.label_by_code(code=code, store=store)
-    if label is None:
+    snapshot = selectors.label_snapshot(code=code, store_code=request.GET.get("store") or None)
+    if snapshot is None:
         return label_not_found(request, code)
-    response = HttpResponse(_scan_page_body(request, label=label))
+    body = _scan_page_body(request, snapshot=snapshot)
+    if body is None:  # the label was deactivated between the two reads of a cache miss
+        return label_not_found(request, code)
+    response = HttpResponse(body)
     services.record_scan(
-        label=label,
+        label_id=snapshot.label_id,
+        store_id=snapshot.store_id,
+        product_id=snapshot.product_id,
         source=SOURCES.get(request.GET.get("src", ""), ScanEvent.Source.CAMERA),
         member_id=current_member_id(request),
         device_id=device_id(request),
@@ -146,61 +149,52 @@ def label_page(request, code: str):
     return remember_device(request, response)
 
 
-def _scan_page_key(label, lang: str) -> str:
-    """Everything the cached page shows, in its key: the product's content version (reviews,
-    recipes), the language, and the offer's and product's fields as read with the label. A
-    change of any of them is a new page at once; anything else (a recipe's aisle elsewhere)
-    within CONTENT_TTL."""
-    offer, product, store = label.offer, label.offer.product, label.offer.store
-    markdown = offer.markdown_active()
+def _scan_page_key(snapshot: selectors.LabelSnapshot, lang: str) -> str:
+    """Everything the cached page shows, in its key, except the product's content version
+    (reviews, recipes), which is stored with the page: so one round trip to the cache reads both.
+    Stock counts only as the state the page shows, so a sale changes the page only when the
+    state changes. A change of anything else (a recipe's aisle elsewhere) shows within
+    CONTENT_TTL."""
     shown = (
-        label.pk,
-        label.code,
+        dataclasses.astuple(dataclasses.replace(snapshot, stock_on_hand=0, stock_reserved=0)),
+        snapshot.stock_state,
+        snapshot.markdown_active(),
         lang,
-        selectors.content_version(product_id=product.pk),
-        offer.pk,
-        offer.price,
-        markdown and offer.markdown_price,
-        markdown and offer.markdown_ends_at,
-        selectors.stock_state(offer),
-        offer.aisle,
-        offer.bay,
-        store.pk,
-        store.code,
-        store.name,
-        store.time_zone,
-        product.sku,
-        product.name_en,
-        product.name_ja,
-        product.description_en,
-        product.description_ja,
-        product.origin,
-        product.producer,
-        product.zone,
-        str(product.image),
-        product.sold_by,
-        product.category_id,
     )
     digest = hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
-    return f"scan-page:{label.pk}:{digest}"
+    return f"scan-page:{snapshot.label_id}:{digest}"
 
 
-def _scan_page_body(request, *, label) -> str:
-    """The label's product page as everyone sees it (rendered once per product version and
-    language, then from the cache)."""
-    key = _scan_page_key(label, translation.get_language())
-    body = cache.get(key)
-    if body is None:
-        offer = label.offer
-        context = _product_context(request, offer=offer, member_id=None)
-        context.update(
-            label=label,
-            back=request.path,
-            neutral=True,
-            lang_next=reverse("product-page", args=[offer.store.code, offer.product.sku]),
-        )
-        body = render_to_string("catalog/product.html", context, request=request)
-        cache.set(key, body, timeout=selectors.CONTENT_TTL)
+def _scan_page_body(request, *, snapshot: selectors.LabelSnapshot) -> str | None:
+    """The label's product page as everyone sees it: from the cache when it holds the page for
+    these values and the product's current content version, else rendered from the models and
+    stored. None when the label is gone by the time a miss reads it again."""
+    lang = translation.get_language()
+    version_key = selectors.content_version_key(product_id=snapshot.product_id)
+    page_key = _scan_page_key(snapshot, lang)
+    found = cache.get_many([version_key, page_key])
+    version = found.get(version_key)
+    if version is None:
+        version = selectors.content_version(product_id=snapshot.product_id)
+    cached = found.get(page_key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    label = selectors.label_by_code(code=snapshot.code)
+    if label is None:
+        return None
+    offer = label.offer
+    context = _product_context(request, offer=offer, member_id=None)
+    context.update(
+        label=label,
+        back=request.path,
+        neutral=True,
+        lang_next=reverse("product-page", args=[offer.store.code, offer.product.sku]),
+    )
+    body = render_to_string("catalog/product.html", context, request=request)
+    # Keyed by what was rendered: if the offer changed between the two reads, the next
+    # request's snapshot finds this page or renders the newer one.
+    key = _scan_page_key(selectors.LabelSnapshot.of(label), lang)
+    cache.set(key, (version, body), timeout=selectors.CONTENT_TTL)
     return body
 
 

@@ -30,13 +30,16 @@ SCAN_SIGNAL_FIELDS = ("event_id", "store_id", "product_id", "member_id", "scanne
 
 def record_scan(
     *,
-    label: ShelfLabel,
+    label_id: int,
+    store_id: int,
+    product_id: int,
     source: str,
     member_id: int | None,
     device_id: str,
     at: datetime | None = None,
 ) -> None:
-    """Note that someone looked at a product through a label, without slowing the page.
+    """Note that someone looked at a product (`product_id`, offered at `store_id`) through a
+    label, without slowing the page.
 
     The event goes into a Redis list (one round trip, no database write on the page) and
     `flush_scan_buffer`, run by beat every few seconds, writes the buffer in bulk. If Redis does
@@ -46,9 +49,9 @@ def record_scan(
         raise ValueError(f"unknown scan source {source!r}")
     event = {
         "event_id": str(uuid.uuid4()),
-        "store_id": label.offer.store_id,
-        "product_id": label.offer.product_id,
-        "label_id": label.pk,
+        "store_id": store_id,
+        "product_id": product_id,
+        "label_id": label_id,
         "member_id": member_id,
         "device_id": device_id[:64],
         "source": source,

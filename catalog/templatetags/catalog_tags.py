@@ -8,9 +8,14 @@ register = template.Library()
 
 @register.filter
 def localized(obj, field: str):
-    """`{{ product|localized:"name" }}`: name_ja for Japanese readers, name_en otherwise."""
+    """`{{ product|localized:"name" }}`: name_ja for Japanese readers, name_en otherwise; for a
+    model with a plain `name` beside `name_ja` (a store), that name when no translation fits."""
     language = "ja" if (get_language() or "en").startswith("ja") else "en"
-    return getattr(obj, f"{field}_{language}", "") or getattr(obj, f"{field}_en", "")
+    return (
+        getattr(obj, f"{field}_{language}", "")
+        or getattr(obj, f"{field}_en", "")
+        or getattr(obj, field, "")
+    )
 
 
 @register.filter

@@ -173,3 +173,12 @@ def test_rate_limit_counts_while_redis_answers():
 
     with pytest.raises(RateLimited):
         enforce_rate_limit(key="reviews:7", limit=2, window_seconds=60, action="reviews")
+
+
+def test_the_cache_keeps_one_client_per_connection_pool():
+    """Django's Redis cache would build a client (and copy redis-py's callback table) per call."""
+    from django.core.cache import cache
+
+    client = cache._cache.get_client(write=True)
+    assert cache._cache.get_client() is client
+    assert client.connection_pool is cache._cache._get_connection_pool(write=True)

@@ -7,7 +7,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(args: list[str], **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    unset = {"SECRET_KEY", "ALLOWED_HOSTS", "DB_CONN_MAX_AGE"}
+    environment = {k: v for k, v in os.environ.items() if k not in unset}
     environment.update(env)
     return subprocess.run(
         [sys.executable, *args],
@@ -62,3 +63,23 @@ def test_sqlite_waits_for_the_write_lock_instead_of_failing():
         assert database["OPTIONS"]["timeout"] >= 10
     else:
         assert database["ENGINE"] == "django.db.backends.postgresql"
+
+
+def _connection_max_age(entry_point: str) -> str:
+    result = _run(
+        [
+            "-c",
+            f"import {entry_point}; from django.conf import settings; "
+            "print(settings.DATABASES['default']['CONN_MAX_AGE'])",
+        ],
+        DATABASE_URL="sqlite:///unused.sqlite3",
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_wsgi_keeps_its_database_connection_and_asgi_does_not():
+    """gunicorn's workers reuse a connection from request to request; under ASGI each request
+    runs in a thread of its own, where a kept connection would only leak."""
+    assert _connection_max_age("omostore.wsgi") == "600"
+    assert _connection_max_age("omostore.asgi") == "0"

@@ -288,7 +288,14 @@ def test_scans_and_verified_reviews_are_announced_after_commit():
         offer = factories.make_offer(store=store)
         member = factories.make_member()
         label = catalog_services.labels_for_offers(offers=[offer])[0]
-        catalog_services.record_scan(label=label, source="typed", member_id=member.pk, device_id="")
+        catalog_services.record_scan(
+            label_id=label.pk,
+            store_id=label.offer.store_id,
+            product_id=label.offer.product_id,
+            source="typed",
+            member_id=member.pk,
+            device_id="",
+        )
         catalog_services.flush_scan_buffer()
         catalog_services.write_review(product=offer.product, member_id=member.pk, rating=4)
         catalog_services.mark_verified_purchases(
