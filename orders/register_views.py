@@ -308,9 +308,12 @@ def _receipt_context(order: Order) -> dict:
 
 @require_GET
 @never_cache
+@login_required  # a tablet whose session ran out goes to log in, then back to this receipt
 def register_sale_page(request, number: str):
-    """A sale's printable receipt, its e-receipt QR, and its line refunds."""
+    """A sale's printable receipt, its e-receipt QR, and its line refunds, in the staff tablet's
+    chrome like the register screen (the customer's own copy, `e_receipt`, keeps the shop's)."""
     order = _staff_sale_or_404(request, number)
+    request.staff_tabs = store_selectors.staff_tabs(user=request.user, store_id=order.store_id)
     rows = services.refundable_lines(order=order)
     e_receipt = request.build_absolute_uri(
         reverse("e-receipt", args=[services.e_receipt_code(order=order)])
@@ -318,6 +321,8 @@ def register_sale_page(request, number: str):
     context = _receipt_context(order)
     context.update(
         {
+            "store": order.store,
+            "tab": "register",
             "rows": rows,
             "refunds": list(order.refunds.select_related("actor").order_by("pk")),
             "e_receipt_url": e_receipt,

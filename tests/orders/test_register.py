@@ -12,6 +12,7 @@ from orders.models import Channel, Order, OrderStatus
 from payments.models import Payment, PaymentMethod, WalletAccount
 from stores.models import StaffRole
 from tests import factories
+from tests.orders.helpers import add, checkout, member_client
 
 pytestmark = pytest.mark.django_db
 
@@ -402,6 +403,48 @@ def test_the_receipt_pages(store, goods):
     assert Client().get(sale["e_receipt_url"][:-3] + "xx/").status_code == 404
     assert cashier_client(factories.make_store()).get(sale["receipt_url"]).status_code == 404
     assert client.get(sale["e_receipt_qr_url"])["Content-Type"] == "image/svg+xml"
+
+
+def test_a_sales_receipt_is_only_for_register_staff_of_its_store(store, goods):
+    apples, _beef = goods
+    sale = sell(
+        cashier_client(store),
+        store,
+        [{"code": apples.product.barcode, "quantity": 1}],
+        cash_tendered=500,
+    ).json()
+    receipt, qr = sale["receipt_url"], sale["e_receipt_qr_url"]
+    other = factories.make_store()
+    assert cashier_client(store, role=StaffRole.Role.MANAGER).get(receipt).status_code == 200
+
+    # another store's register staff, even naming their own store, and this store's other
+    # staff see no such sale (a number proves nothing)
+    elsewhere = cashier_client(other)
+    assert elsewhere.get(receipt).status_code == 404
+    assert elsewhere.get(f"{receipt}?store={other.code}").status_code == 404
+    assert elsewhere.get(qr).status_code == 404
+    for role in (StaffRole.Role.PICKER, StaffRole.Role.PACKER):
+        assert cashier_client(store, role=role).get(receipt).status_code == 404
+    shopper = Client()
+    shopper.force_login(factories.make_member().user)
+    assert shopper.get(receipt).status_code == 404
+    assert shopper.get(qr).status_code == 404
+    anonymous = Client()
+    login = anonymous.get(receipt)
+    assert login.status_code == 302 and login["Location"].startswith(
+        "/login/?next=/staff/register/sales/"
+    )
+    assert anonymous.get(qr).status_code == 404
+
+    # nor is a number of this store's that is not a register sale, or no sale at all
+    member = factories.make_member()
+    client = member_client(member)
+    assert add(client, apples, 1).status_code == 201
+    online = checkout(client, store, channel="pickup")
+    assert online.status_code == 201, online.content
+    cashier = cashier_client(store)
+    assert cashier.get(f"/staff/register/sales/{online.json()['number']}/").status_code == 404
+    assert cashier.get("/staff/register/sales/R-NOPE/").status_code == 404
 
 
 def test_the_managers_admin_shows_a_sale_without_a_member(store, goods):

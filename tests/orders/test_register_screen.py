@@ -54,3 +54,53 @@ def test_the_register_tab_is_for_exit_staff_and_managers_of_that_store(store):
     assert staff_tabs(user=exit_user, store_id=other.pk) == []
     assert staff_tabs(user=picker, store_id=store.pk) == ["pick"]
     assert staff_tabs(user=exit_user, store_id=store.pk) == ["counter", "register"]
+
+
+def cash_sale(client, store) -> dict:
+    """A paid cash sale of one item through the register's API: its JSON (numbers and URLs)."""
+    offer = factories.make_offer(store=store, price=120, stock_on_hand=10)
+    response = client.post(
+        "/api/v1/staff/register/sales/",
+        {
+            "store": store.code,
+            "items": [{"code": offer.product.barcode, "quantity": 1}],
+            "payment_method": "cash",
+            "cash_tendered": 500,
+        },
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=f"receipt-{store.code}",
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+@pytest.mark.parametrize("role", [StaffRole.Role.EXIT, StaffRole.Role.MANAGER])
+def test_the_sales_receipt_has_the_staff_header_and_leads_back_to_the_register(store, role):
+    client, _user = staff_client(store, role)
+    sale = cash_sale(client, store)
+    response = client.get(sale["receipt_url"])
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'class="tbar"' in page and "css/tablet.css" in page
+    assert 'class="topbar"' not in page and 'id="cart-link"' not in page
+    assert 'href="/scan/"' not in page and 'href="/search/"' not in page
+    assert "css/site.css" not in page
+    assert f'<a class="tbar-store" href="/staff/" title="Staff home">{store.name}</a>' in page
+    register = f"/staff/register/?store={store.code}"
+    assert f'href="{register}" aria-current="page"' in page  # the Register tab, current
+    assert f'id="register-next-customer" href="{register}"' in page
+    assert f'<strong id="receipt-number">{sale["number"]}</strong>' in page
+    # the refund form still works here: its script and the API helper it calls are loaded
+    assert "js/register_sale.js" in page and "js/cart.js" in page
+    # only the receipt prints: what is for the cashier is marked so
+    assert 'class="register-sale-side no-print"' in page
+
+
+def test_the_customers_e_receipt_keeps_the_shop_layout(store):
+    client, _user = staff_client(store, StaffRole.Role.EXIT)
+    sale = cash_sale(client, store)
+    page = Client().get(sale["e_receipt_url"]).content.decode()
+    assert sale["number"] in page
+    assert 'class="topbar"' in page and "css/site.css" in page
+    assert 'class="tbar"' not in page and "register-next-customer" not in page
+    assert "register-refund" not in page  # refunds are the staff's, not the customer's
