@@ -268,6 +268,7 @@ class RefundReason(models.TextChoices):
     LATE_PAYMENT = "late_payment", "Paid after the reservation expired"
     DUPLICATE_PAYMENT = "duplicate_payment", "A second payment"
     PROVIDER = "provider", "Refunded at the payment provider"
+    RETURNED = "returned", "Returned by the customer"
 
 
 class CancelReason(models.TextChoices):
@@ -294,6 +295,13 @@ STAFF_REFUND_REASONS = (
     RefundReason.DAMAGED,
     RefundReason.GOODWILL,
     RefundReason.STAFF_CANCELLED,
+)
+
+# At a register the goods were in the customer's hands: what comes back is brought back.
+REGISTER_REFUND_REASONS = (
+    RefundReason.RETURNED,
+    RefundReason.DAMAGED,
+    RefundReason.GOODWILL,
 )
 
 

@@ -26,7 +26,7 @@ from omostore.money import Money
 from omostore.ratelimit import enforce_rate_limit
 from orders import selectors, services
 from orders.api import _store, _valid, idempotency_header
-from orders.models import STAFF_REFUND_REASONS, Order, OrderRefund, RefundReason
+from orders.models import REGISTER_REFUND_REASONS, Order, OrderRefund, RefundReason
 from payments import services as payment_services
 from payments.models import PaymentMethod
 from stores import selectors as store_selectors
@@ -209,7 +209,7 @@ class RegisterRefundApi(APIView):
 
         store = serializers.SlugField()
         lines = LineSerializer(many=True, min_length=1, max_length=100)
-        reason = serializers.ChoiceField(choices=[str(r) for r in STAFF_REFUND_REASONS])
+        reason = serializers.ChoiceField(choices=[str(r) for r in REGISTER_REFUND_REASONS])
 
     @extend_schema(request=InputSerializer, responses=dict, parameters=[idempotency_header])
     def post(self, request, number: str):
@@ -327,7 +327,7 @@ def register_sale_page(request, number: str):
             "refunds": list(order.refunds.select_related("actor").order_by("pk")),
             "e_receipt_url": e_receipt,
             "e_receipt_qr": qr_svg(e_receipt),
-            "reasons": [(r, RefundReason(r).label) for r in STAFF_REFUND_REASONS],
+            "reasons": [(r, RefundReason(r).label) for r in REGISTER_REFUND_REASONS],
         }
     )
     return render(request, "orders/register_sale.html", context)

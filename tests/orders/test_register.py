@@ -390,6 +390,37 @@ def test_lines_are_refunded_at_the_register_as_cash(store, goods):
     assert Payment.objects.get(pk=payment.pk).refunded_amount == 240
 
 
+def test_a_register_refund_is_for_goods_brought_back(store, goods):
+    """At the counter the customer had the goods: "returned" is offered first; the reasons of a
+    delivery or pickup order ("never collected") are refused without refunding anything."""
+    apples, _beef = goods
+    client = cashier_client(store)
+    sale = sell(
+        client, store, [{"code": apples.product.barcode, "quantity": 2}], cash_tendered=1000
+    )
+    sale = sale.json()
+    line = sale["lines"][0]
+    url = f"/api/v1/staff/register/sales/{sale['number']}/refunds/"
+
+    def refund(reason: str, key: str):
+        body = {"store": store.code, "lines": [{"line_id": line["id"], "quantity": 1}]}
+        return client.post(
+            url,
+            {**body, "reason": reason},
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
+
+    assert refund("not_collected", "r-1").status_code == 400
+    assert Payment.objects.get(reference=sale["number"]).refunded_amount == 0
+    assert refund("returned", "r-2").status_code == 201
+    assert Order.objects.get(number=sale["number"]).refunds.get().reason == "returned"
+    page = client.get(sale["receipt_url"])
+    options = page.content.decode().split('id="refund-reason"', 1)[1].split("</select>", 1)[0]
+    assert options.index('value="returned"') < options.index('value="damaged"')
+    assert "not_collected" not in options
+
+
 def test_the_receipt_pages(store, goods):
     apples, _beef = goods
     client = cashier_client(store)
