@@ -83,19 +83,35 @@ def register_member(*, email: str, password: str, display_name: str = "") -> Mem
 _UNCHANGED = object()
 
 
-def update_profile(*, user: User, display_name: str, home_store_id: object = _UNCHANGED) -> User:
-    """The user's name and (for a member) home store; `home_store_id=None` clears it."""
+def _known_language(language: str | None) -> str | None:
+    return language if language in dict(settings.LANGUAGES) else None
+
+
+def update_profile(
+    *,
+    user: User,
+    display_name: str,
+    home_store_id: object = _UNCHANGED,
+    language: str | None = None,
+) -> User:
+    """The user's name and (for a member) home store and language; `home_store_id=None` clears
+    the store, `language=None` (or an unknown code) leaves the language as it is."""
     user.display_name = display_name.strip()
     user.save(update_fields=["display_name"])
     member = getattr(user, "member", None)
-    if member is not None and home_store_id is not _UNCHANGED:
+    if member is None:
+        return user
+    changed = []
+    if home_store_id is not _UNCHANGED:
         member.home_store_id = home_store_id
-        member.save(update_fields=["home_store"])
+        changed.append("home_store")
+    language = _known_language(language)
+    if language is not None and language != member.language:
+        member.language = language
+        changed.append("language")
+    if changed:
+        member.save(update_fields=changed)
     return user
-
-
-def _known_language(language: str | None) -> str | None:
-    return language if language in dict(settings.LANGUAGES) else None
 
 
 def choose_language(*, user: User | AnonymousUser | None, language: str) -> bool:

@@ -175,3 +175,27 @@ def test_the_export_has_the_language_and_closing_clears_it():
     assert selectors.member_data_export(member=member)["account"]["language"] == "ja"
     services.close_account(member=member)
     assert _language_of(member) == ""
+
+
+def test_the_profile_offers_the_language_and_the_pages_follow(client):
+    # given a member reading the site in English
+    member = make_member()
+    client.force_login(member.user)
+    page = client.get(reverse("account")).content.decode()
+    assert '<option value="en" lang="en" selected>English</option>' in page
+    # when they choose Japanese on their profile
+    response = client.post(reverse("account"), {"display_name": "Hanako", "language": "ja"})
+    # then it is kept, and the pages switch too (through the language link)
+    assert _language_of(member) == "ja"
+    assert response.status_code == 302
+    assert response["Location"] == "/lang/ja/?next=/account/"
+    response = client.get(response["Location"])
+    assert response.cookies["django_language"].value == "ja"
+    page = client.get(reverse("account")).content.decode()
+    assert '<option value="ja" lang="ja" selected>日本語</option>' in page
+    assert "言語（ページと通知）" in page  # noqa: RUF001 (as in the .po)
+    assert "保存しました" in page  # the notice in the new language too
+    # and saving the profile again in the same language leaves it and stays on the page
+    response = client.post(reverse("account"), {"display_name": "Hanako", "language": "ja"})
+    assert response["Location"] == reverse("account")
+    assert _language_of(member) == "ja"
