@@ -73,7 +73,8 @@ def language_was_chosen(sender, request, language: str, **kwargs) -> None:
 @receiver(user_logged_in, dispatch_uid="accounts.language.logged_in")
 def language_at_log_in(sender, request, user, **kwargs) -> None:
     """Log-in and sign-up confirmation. Only a request LocaleMiddleware served says which language
-    the person reads (`force_login` and the API's token log-in carry none)."""
+    the person reads (`force_login`'s stand-in request carries none; the API's token endpoint
+    sends no log-in signal)."""
     served_in = getattr(request, "LANGUAGE_CODE", None)
     if served_in is None:
         return
