@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +39,10 @@ class ProfileForm(forms.Form):
     display_name = forms.CharField(label=_("Name"), max_length=80, required=False)
     home_store = forms.TypedChoiceField(
         label=_("Home store"), coerce=int, required=False, empty_value=None
+    )
+    # Each language named in itself (settings.LANGUAGES), so anyone can find theirs.
+    language = forms.ChoiceField(
+        label=_("Language (pages and notifications)"), choices=settings.LANGUAGES, required=False
     )
 
     def __init__(self, *args, stores=(), **kwargs) -> None:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -60,6 +61,10 @@ class Member(models.Model):
         "stores.Store", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     joined_at = models.DateTimeField(auto_now_add=True)
+    # The language the member uses the app in, kept so that what is written for them later (inbox
+    # messages, Web Push, from Celery, with no request to take it from) is in it too. Blank: not
+    # known yet (the site's default is used).
+    language = models.CharField(max_length=8, blank=True, default="", choices=settings.LANGUAGES)
 
     def __str__(self) -> str:
         # The code alone: staff screens show members without their email.

@@ -12,3 +12,8 @@ def member_for(*, user) -> Member | None:
     if user is None or not user.is_authenticated:
         return None
     return getattr(user, "member", None)  # one query the first time; cached on the user
+
+
+def member_language(*, member_id: int) -> str:
+    """The language the member uses the app in, or "" when not known (one small query)."""
+    return Member.objects.filter(pk=member_id).values_list("language", flat=True).first() or ""

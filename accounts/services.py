@@ -1,15 +1,20 @@
-"""Writes of accounts: sign-up, profile, saved addresses, closing an account."""
+"""Writes of accounts: sign-up, profile, language, saved addresses, closing an account."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import DeliveryAddress, Member, User, new_member_code
 from omostore.errors import Conflict, NotFound
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 MAX_ADDRESSES = 10
 
@@ -78,15 +83,56 @@ def register_member(*, email: str, password: str, display_name: str = "") -> Mem
 _UNCHANGED = object()
 
 
-def update_profile(*, user: User, display_name: str, home_store_id: object = _UNCHANGED) -> User:
-    """The user's name and (for a member) home store; `home_store_id=None` clears it."""
+def _known_language(language: str | None) -> str | None:
+    return language if language in dict(settings.LANGUAGES) else None
+
+
+def update_profile(
+    *,
+    user: User,
+    display_name: str,
+    home_store_id: object = _UNCHANGED,
+    language: str | None = None,
+) -> User:
+    """The user's name and (for a member) home store and language; `home_store_id=None` clears
+    the store, `language=None` (or an unknown code) leaves the language as it is."""
     user.display_name = display_name.strip()
     user.save(update_fields=["display_name"])
     member = getattr(user, "member", None)
-    if member is not None and home_store_id is not _UNCHANGED:
+    if member is None:
+        return user
+    changed = []
+    if home_store_id is not _UNCHANGED:
         member.home_store_id = home_store_id
-        member.save(update_fields=["home_store"])
+        changed.append("home_store")
+    language = _known_language(language)
+    if language is not None and language != member.language:
+        member.language = language
+        changed.append("language")
+    if changed:
+        member.save(update_fields=changed)
     return user
+
+
+def choose_language(*, user: User | AnonymousUser | None, language: str) -> bool:
+    """The member chose `language` (the language link, the language form): keep it for what is
+    written for them later. Anonymous users, staff without a member profile and unknown codes
+    change nothing. One UPDATE that writes only when the language changes; True when it did."""
+    language = _known_language(language)
+    if language is None or user is None or not user.is_authenticated:
+        return False
+    return bool(
+        Member.objects.filter(user_id=user.pk).exclude(language=language).update(language=language)
+    )
+
+
+def remember_first_language(*, user: User | None, language: str | None) -> bool:
+    """At log-in: the language the request was served in becomes the member's, unless they have
+    one already (a choice made on another device is not undone by this browser's default)."""
+    language = _known_language(language)
+    if language is None or user is None or not user.is_authenticated:
+        return False
+    return bool(Member.objects.filter(user_id=user.pk, language="").update(language=language))
 
 
 class TooManyAddresses(Conflict):
@@ -137,5 +183,6 @@ def anonymise_user(*, user: User) -> None:
         member.addresses.all().delete()
         member.member_code = new_member_code()
         member.home_store = None
-        member.save(update_fields=["member_code", "home_store"])
+        member.language = ""
+        member.save(update_fields=["member_code", "home_store", "language"])
     user.api_tokens.all().delete()

@@ -21,6 +21,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -158,16 +159,25 @@ def account(request):
     initial = {
         "display_name": request.user.display_name,
         "home_store": member.home_store_id if member else None,
+        "language": (member.language if member else "") or request.LANGUAGE_CODE,
     }
     form = ProfileForm(request.POST or None, initial=initial, stores=stores)
     if request.method == "POST" and form.is_valid():
+        language = form.cleaned_data["language"] or None
         services.update_profile(
             user=request.user,
             display_name=form.cleaned_data["display_name"],
             home_store_id=form.cleaned_data["home_store"],
+            language=language,
         )
-        messages.success(request, _("Saved."))
-        return redirect("account")
+        if not language or language == request.LANGUAGE_CODE:
+            messages.success(request, _("Saved."))
+            return redirect("account")
+        # The pages follow too: through the language link, the one place that sets the cookie;
+        # the next page is in the new language, so is its notice.
+        with translation.override(language):
+            messages.success(request, _("Saved."))
+        return redirect(f"{reverse('switch-language', args=[language])}?next={reverse('account')}")
     return render(request, "accounts/account.html", {"form": form, "member": member})
 
 

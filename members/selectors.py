@@ -112,6 +112,8 @@ def member_data_export(*, member: Member) -> dict[str, Any]:
             "last_login": _iso(user.last_login),
             "member_code": member.member_code,
             "home_store": member.home_store.name if member.home_store else None,
+            # What the inbox and Web Push are written in (null: not known, the site's default).
+            "language": member.language or None,
         },
         "delivery_addresses": [
             {

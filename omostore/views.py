@@ -1,12 +1,15 @@
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import connections
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views import i18n as django_i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from omostore import health
 from omostore.errors import error_body
+from omostore.signals import language_chosen
 
 
 def _checked_elsewhere(checks: dict) -> dict:
@@ -88,7 +91,6 @@ def switch_language(request, code: str):
     """`/lang/<code>/?next=<path>`: the language switch as a plain link, so a page can be the same
     for everyone (no CSRF token in it: a language is no secret and no harm). Unknown codes and
     other sites' `next` are ignored."""
-    from django.conf import settings
     from django.http import HttpResponseRedirect
     from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -109,4 +111,15 @@ def switch_language(request, code: str):
             httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
             samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         )
+        language_chosen.send(sender=switch_language, request=request, language=code)
+    return response
+
+
+def set_language(request):
+    """Django's language form (`/i18n/setlang/`, a POST with a CSRF token: the tablets and the
+    pages that are not cached), which also announces the choice like the language link does."""
+    response = django_i18n.set_language(request)
+    language = request.POST.get(django_i18n.LANGUAGE_QUERY_PARAMETER)
+    if request.method == "POST" and language in dict(settings.LANGUAGES):
+        language_chosen.send(sender=set_language, request=request, language=language)
     return response

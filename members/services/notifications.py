@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from accounts.models import Member
+from accounts.selectors import member_language
 from members import push
 from members.models import (
     Favourite,
@@ -183,9 +184,11 @@ def mark_read(*, member: Member, message_id: int | None = None) -> int:
 # --- What happened → what the member reads ------------------------------------------------------
 
 
-def _in_language(member_id: int):
-    # Messages are written once, in the site's language (a member's language is not kept yet).
-    return override(settings.LANGUAGE_CODE)
+def _in_language(member_id: int) -> override:
+    """Translate in the member's language what is written inside this block. A message is written
+    once (the inbox keeps the text and Web Push sends it), from a Celery task or a receiver with no
+    request: so every label and `_()` must be evaluated inside, not before."""
+    return override(member_language(member_id=member_id) or settings.LANGUAGE_CODE)
 
 
 def notify_order_status(*, member_id: int, order_number: str, to_status: str, event_id) -> None:
