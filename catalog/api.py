@@ -131,6 +131,23 @@ class ScanApi(APIView):
             steps = serializers.DictField(child=serializers.ListField())
             ingredients = IngredientSerializer(many=True)
 
+        class ProductSerializer(serializers.Serializer):
+            sku = serializers.CharField()
+            barcode = serializers.CharField()
+            name = serializers.DictField(child=serializers.CharField())
+            description = serializers.DictField(child=serializers.CharField(allow_blank=True))
+            origin = serializers.CharField(allow_blank=True)
+            origin_ja = serializers.CharField(
+                allow_blank=True, read_only=True, help_text="Blank when only `origin` is known."
+            )
+            producer = serializers.CharField(allow_blank=True)
+            producer_ja = serializers.CharField(
+                allow_blank=True, read_only=True, help_text="Blank when only `producer` is known."
+            )
+            zone = serializers.ChoiceField(choices=TemperatureZone.choices)
+            sold_by = serializers.ChoiceField(choices=Product.SoldBy.choices)
+            category = serializers.DictField(child=serializers.CharField())
+
         class RatingSerializer(serializers.Serializer):
             average = serializers.FloatField(allow_null=True)
             count = serializers.IntegerField()
@@ -138,7 +155,7 @@ class ScanApi(APIView):
 
         code = serializers.CharField()
         store = serializers.DictField()
-        product = serializers.DictField()
+        product = ProductSerializer()
         offer = OfferOutputSerializer()
         markdown = serializers.DictField(allow_null=True)
         rating = RatingSerializer()
@@ -225,7 +242,9 @@ def scan_content(*, offer: StoreOffer, code: str) -> dict:
             "name": _localized(product, "name"),
             "description": _localized(product, "description"),
             "origin": product.origin,
+            "origin_ja": product.origin_ja,
             "producer": product.producer,
+            "producer_ja": product.producer_ja,
             "zone": product.zone,
             "sold_by": product.sold_by,
             "category": _localized(product.category, "name"),

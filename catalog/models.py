@@ -46,8 +46,16 @@ class Product(models.Model):
     description_ja = models.TextField(blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     zone = models.CharField(max_length=16, choices=TemperatureZone.choices)
+    # origin and producer are the English (or the producer's own) names; the _ja ones are shown
+    # on Japanese pages, and the plain ones when they are blank.
     origin = models.CharField(max_length=120, blank=True)
+    origin_ja = models.CharField(
+        "origin (Japanese)", max_length=120, blank=True, help_text="For example 北海道."
+    )
     producer = models.CharField(max_length=120, blank=True)
+    producer_ja = models.CharField(
+        "producer (Japanese)", max_length=120, blank=True, help_text="For example 十勝酪農協同組合."
+    )
     image = models.ImageField(upload_to="products/", blank=True)
     sold_by = models.CharField(max_length=8, choices=SoldBy.choices, default=SoldBy.PIECE)
     net_content_grams = models.PositiveIntegerField(

@@ -120,7 +120,9 @@ _SNAPSHOT_COLUMNS = (
     ("p", Product, "description_en"),
     ("p", Product, "description_ja"),
     ("p", Product, "origin"),
+    ("p", Product, "origin_ja"),
     ("p", Product, "producer"),
+    ("p", Product, "producer_ja"),
     ("p", Product, "zone"),
     ("p", Product, "image"),
     ("p", Product, "sold_by"),
@@ -159,7 +161,9 @@ class LabelSnapshot:
     description_en: str
     description_ja: str
     origin: str
+    origin_ja: str
     producer: str
+    producer_ja: str
     zone: str
     image: str
     sold_by: str

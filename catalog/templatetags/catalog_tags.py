@@ -9,7 +9,8 @@ register = template.Library()
 @register.filter
 def localized(obj, field: str):
     """`{{ product|localized:"name" }}`: name_ja for Japanese readers, name_en otherwise; for a
-    model with a plain `name` beside `name_ja` (a store), that name when no translation fits."""
+    field with a plain `name` beside `name_ja` (a store's name, a product's origin and producer),
+    that plain one when no translation fits."""
     language = "ja" if (get_language() or "en").startswith("ja") else "en"
     return (
         getattr(obj, f"{field}_{language}", "")

@@ -107,6 +107,27 @@ def test_scan_returns_the_product_page_as_json(api_client, store):
     assert recipe["ingredients"][2]["name"]["en"] == "salt"
 
 
+def test_scan_gives_origin_and_producer_in_english_and_japanese(api_client, store):
+    product = factories.make_product(
+        origin="Saitama, Japan",
+        origin_ja="埼玉県",
+        producer="Chichibu Tofu Works",
+        producer_ja="秩父豆腐工房",
+    )
+    untranslated = factories.make_product(origin="Norway", producer="Bergen Pelagic Co.")
+
+    bodies = [
+        api_client.get(scan_api_path(labelled(store, product=p).code)).json()["product"]
+        for p in (product, untranslated)
+    ]
+
+    fields = ("origin", "origin_ja", "producer", "producer_ja")
+    assert [tuple(body[f] for f in fields) for body in bodies] == [
+        ("Saitama, Japan", "埼玉県", "Chichibu Tofu Works", "秩父豆腐工房"),
+        ("Norway", "", "Bergen Pelagic Co.", ""),  # blank: the app shows the English
+    ]
+
+
 def test_scan_without_markdown_has_no_markdown(api_client, store):
     label = labelled(store, price=298)
 

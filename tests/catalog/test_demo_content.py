@@ -120,3 +120,37 @@ def test_demo_packs_carry_the_net_content_their_names_state():
     assert contents["AMB-001"] == 5000  # Niigata Koshihikari Rice 5kg
     assert contents["AMB-004"] == 400  # Sanuki Udon Dried Noodles 400g
     assert Product.objects.filter(sold_by="weight", net_content_grams__isnull=False).count() == 0
+
+
+def test_every_demo_origin_and_producer_has_its_japanese():
+    from catalog.demo_data import ORIGINS_JA, PRODUCERS_JA, PRODUCTS
+
+    origins = {item["origin"] for item in PRODUCTS}
+    producers = {item["producer"] for item in PRODUCTS}
+
+    assert origins - ORIGINS_JA.keys() == set()
+    assert producers - PRODUCERS_JA.keys() == set()
+    assert (len(origins), len(producers)) == (54, 151)  # and no entry for nothing
+    assert origins == ORIGINS_JA.keys() and producers == PRODUCERS_JA.keys()
+    japanese = [*ORIGINS_JA.values(), *PRODUCERS_JA.values()]
+    assert all(not name.isascii() for name in japanese)  # none left in English by mistake
+    assert len(set(PRODUCERS_JA.values())) == len(PRODUCERS_JA)  # no two producers one name
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="omostore/demo.py (not this branch's to edit) does not copy origin_ja/producer_ja "
+    "into the products yet; drop this mark when it does",
+)
+def test_loading_the_demo_again_fills_the_japanese_origin_and_producer():
+    from catalog.demo_data import ORIGINS_JA, PRODUCERS_JA
+
+    load_demo()
+    Product.objects.update(origin_ja="", producer_ja="")  # a demo database from before 0009
+
+    load_demo()
+
+    for origin, origin_ja, producer, producer_ja in Product.objects.values_list(
+        "origin", "origin_ja", "producer", "producer_ja"
+    ):
+        assert (origin_ja, producer_ja) == (ORIGINS_JA[origin], PRODUCERS_JA[producer])

@@ -22,7 +22,13 @@ pytestmark = pytest.mark.django_db
 def label():
     store = factories.make_store()
     product = factories.make_product(
-        image="products/tofu.jpg", net_content_grams=300, net_content_unit="g"
+        image="products/tofu.jpg",
+        net_content_grams=300,
+        net_content_unit="g",
+        origin="Saitama, Japan",
+        origin_ja="埼玉県",
+        producer="Chichibu Tofu Works",
+        producer_ja="秩父豆腐工房",
     )
     now = timezone.now()
     offer = factories.make_offer(
@@ -45,6 +51,7 @@ def test_the_raw_read_equals_what_the_models_hold(label):
     assert snapshot == from_models
     assert snapshot.markdown_ends_at.tzinfo is not None  # aware on SQLite too
     assert snapshot.image == "products/tofu.jpg"
+    assert (snapshot.origin_ja, snapshot.producer_ja) == ("埼玉県", "秩父豆腐工房")
     assert snapshot.stock_state == "low"  # 10 on hand, 6 reserved
     assert snapshot.markdown_active()
 
@@ -79,12 +86,14 @@ def test_a_markdown_that_ends_is_a_new_page_at_once(label):
     [
         (Store, {"name_ja": "日本橋店・改"}),
         (Product, {"net_content_grams": 150}),
+        (Product, {"producer_ja": "秩父とうふ工房"}),
         (StoreOffer, {"aisle": "Z9"}),
     ],
 )
 def test_what_the_page_shows_is_in_its_key(label, model, change):
     """Each of these is shown on the page (the store's Japanese name, the unit price from the
-    net content, the aisle); a change is a new page, not the cached one."""
+    net content, the producer's Japanese name, the aisle); a change is a new page, not the
+    cached one."""
     client = Client(HTTP_ACCEPT_LANGUAGE="ja")
     before = client.get(f"/s/{label.code}").content
     pk = {Store: label.offer.store_id, Product: label.offer.product_id, StoreOffer: label.offer_id}

@@ -4,6 +4,7 @@ import zoneinfo
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Review, ScanEvent
@@ -60,6 +61,60 @@ def test_page_shows_name_price_stock_aisle_and_origin(client, store):
     assert 'data-state="in_stock"' in html and "In stock" in html
     assert '<strong id="aisle">B3</strong>-2' in html
     assert '<span id="origin">Nagano, Japan</span>' in html
+
+
+def tofu_from_chichibu(**fields):
+    return factories.make_product(
+        origin="Saitama, Japan",
+        origin_ja="埼玉県",
+        producer="Chichibu Tofu Works",
+        producer_ja="秩父豆腐工房",
+        **fields,
+    )
+
+
+def facts(html: str) -> str:
+    """The page's facts section (origin, producer, description): where the page says them."""
+    return html.split('<section class="facts">', 1)[1].split("</section>", 1)[0]
+
+
+@pytest.mark.parametrize("reached_by", ["label", "search"])
+def test_origin_and_producer_are_in_the_pages_language(store, reached_by):
+    label = labelled(store, product=tofu_from_chichibu())
+    product = label.offer.product
+    path = (
+        label_path(label.code)
+        if reached_by == "label"
+        else reverse("product-page", args=[store.code, product.sku])
+    )
+
+    japanese = facts(text(Client(HTTP_ACCEPT_LANGUAGE="ja").get(path)))
+    english = facts(text(Client(HTTP_ACCEPT_LANGUAGE="en").get(path)))
+
+    assert '<span id="origin">埼玉県</span>' in japanese
+    assert '<span id="producer">秩父豆腐工房</span>' in japanese
+    assert "Saitama" not in japanese and "Chichibu" not in japanese
+    assert '<span id="origin">Saitama, Japan</span>' in english
+    assert '<span id="producer">Chichibu Tofu Works</span>' in english
+    assert "埼玉" not in english and "秩父" not in english
+
+
+def test_a_japanese_page_says_origin_and_producer_in_english_when_they_have_no_japanese(store):
+    product = factories.make_product(origin="Norway", producer="Bergen Pelagic Co.")
+    label = labelled(store, product=product)
+
+    japanese = facts(text(Client(HTTP_ACCEPT_LANGUAGE="ja").get(label_path(label.code))))
+
+    assert '<span id="origin">Norway</span>' in japanese
+    assert '<span id="producer">Bergen Pelagic Co.</span>' in japanese
+
+
+def test_a_product_without_origin_or_producer_says_neither(store):
+    label = labelled(store)  # the factory's product has neither
+
+    japanese = facts(text(Client(HTTP_ACCEPT_LANGUAGE="ja").get(label_path(label.code))))
+
+    assert 'id="origin"' not in japanese and 'id="producer"' not in japanese
 
 
 def test_markdown_is_struck_through_and_ends_in_the_store_time_zone(client):
