@@ -103,7 +103,9 @@ def _load_catalogue(store: Store) -> None:
                 "category": categories[item["category"]],
                 "zone": item["zone"],
                 "origin": item["origin"],
+                "origin_ja": demo_data.ORIGINS_JA[item["origin"]],
                 "producer": item["producer"],
+                "producer_ja": demo_data.PRODUCERS_JA[item["producer"]],
                 "sold_by": item["sold_by"],
                 "net_content_grams": (
                     demo_data.net_content_grams(item["name_en"])

@@ -137,11 +137,6 @@ def test_every_demo_origin_and_producer_has_its_japanese():
     assert len(set(PRODUCERS_JA.values())) == len(PRODUCERS_JA)  # no two producers one name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="omostore/demo.py (not this branch's to edit) does not copy origin_ja/producer_ja "
-    "into the products yet; drop this mark when it does",
-)
 def test_loading_the_demo_again_fills_the_japanese_origin_and_producer():
     from catalog.demo_data import ORIGINS_JA, PRODUCERS_JA
 
