@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_datetime
 
 from catalog import signals as catalog_signals
 from fulfillment import signals as fulfillment_signals
-from members import services
+from members import selectors, services
 from members.models import Favourite
 from members.services.facts import order_facts
 from omostore.money import Money
@@ -38,6 +38,12 @@ def redeem_at_checkout(
         reference=order_number,
     )
     return points
+
+
+@receiver(order_signals.points_earned, dispatch_uid="members.points.earned_per_order")
+def points_earned_per_order(sender, member_id: int, numbers, **kwargs) -> dict[str, int]:
+    """The history hook: what each of these orders earned, in one read."""
+    return selectors.purchase_points_by_order(member_id=member_id, numbers=list(numbers))
 
 
 @receiver(order_signals.order_paid, dispatch_uid="members.points.order_paid")

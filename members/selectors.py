@@ -20,6 +20,7 @@ from members.models import (
     PointsAccount,
     PointsEntry,
     PointsGrant,
+    PointsSource,
 )
 from omostore.money import Money
 from orders import selectors as order_selectors
@@ -239,3 +240,19 @@ def nearest_store(*, latitude: float, longitude: float):
         if best is None or store.distance_m < best.distance_m:
             best = store
     return best
+
+
+def purchase_points_by_order(*, member_id: int, numbers: list[str]) -> dict[str, int]:
+    """{order number: points its purchase earned} for these orders of the member, in one query
+    (an order earns once, by its `purchase:<number>` grant; orders that earned nothing are
+    left out). What the history page shows on each row."""
+    rows = PointsEntry.objects.filter(
+        member_id=member_id,
+        reference__in=list(numbers),
+        kind=PointsEntry.Kind.EARN,
+        source=PointsSource.PURCHASE,
+    ).values_list("reference", "points")
+    earned: dict[str, int] = {}
+    for number, points in rows:
+        earned[number] = earned.get(number, 0) + points
+    return earned

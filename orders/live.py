@@ -19,6 +19,7 @@ from django.db import transaction
 
 from omostore import realtime
 from omostore.money import Money
+from orders import signals
 from orders.models import Order, OrderEvent, OrderRefund, OrderStatus
 
 logger = logging.getLogger(__name__)
@@ -159,9 +160,25 @@ def publish_refund(*, order: Order, order_refund: OrderRefund, refunds: list[Ord
 HISTORY_SNAPSHOT_ORDERS = 20
 
 
-def history_row(order: Order) -> dict[str, Any]:
+def points_earned(*, member_id: int, numbers: list[str]) -> dict[str, int]:
+    """{order number: points its purchase earned} for these orders of one member, asked of the
+    apps above (`signals.points_earned`; members answers with one read). Orders that earned
+    nothing are left out."""
+    if not numbers:
+        return {}
+    earned: dict[str, int] = {}
+    for _receiver, answer in signals.points_earned.send(
+        sender=Order, member_id=member_id, numbers=list(numbers)
+    ):
+        for number, points in (answer or {}).items():
+            earned[number] = earned.get(number, 0) + int(points)
+    return earned
+
+
+def history_row(order: Order, *, points: int = 0) -> dict[str, Any]:
     """One order as the history page lists it: `{number, channel, status, total, created_at,
-    store, items, refunded}` (items: the first three names, `{en, ja}`, and how many in all)."""
+    store, items, item_count, refunded, points}` (items: the first three names, `{en, ja}`, and
+    how many in all; points: what its purchase earned, from `points_earned`)."""
     lines = list(order.lines.all())
     refunded = sum(r.amount for r in order.refunds.all() if r.status != OrderRefund.Status.FAILED)
     return {
@@ -174,6 +191,7 @@ def history_row(order: Order) -> dict[str, Any]:
         "store": order.store.name,
         "items": [{"en": line.name_en, "ja": line.name_ja} for line in lines[:3]],
         "item_count": len(lines),
+        "points": points,
     }
 
 
@@ -193,10 +211,11 @@ def publish_history(*, order: Order) -> None:
                 .prefetch_related("lines", "refunds")
                 .get(pk=order_id)
             )
+            earned = points_earned(member_id=fresh.member_id, numbers=[fresh.number])
             realtime.send_now(
                 realtime.groups.member_history(fresh.member.user_id),
                 "history.order",
-                history_row(fresh),
+                history_row(fresh, points=earned.get(fresh.number, 0)),
             )
         except Exception:
             logger.exception("history event for order %s was not sent", order_id)

@@ -256,15 +256,24 @@ def orders_paid_since(*, since) -> QuerySet[Order]:
     return Order.objects.filter(paid_at__gte=since).order_by("paid_at", "pk")
 
 
+def points_earned(*, member: Member, numbers: list[str]) -> dict[str, int]:
+    """{order number: points its purchase earned} for these orders of the member (one read)."""
+    return live.points_earned(member_id=member.pk, numbers=numbers)
+
+
 def history_snapshot(*, member: Member) -> dict:
-    """The member history group's snapshot: the newest orders as `live.history_row`s."""
-    orders = (
+    """The member history group's snapshot: the newest orders as `live.history_row`s, with the
+    points each earned (one question to the apps above for all of them)."""
+    orders = list(
         Order.objects.filter(member=member)
         .select_related("store")
         .prefetch_related("lines", "refunds")
         .order_by("-created_at", "-pk")[: live.HISTORY_SNAPSHOT_ORDERS]
     )
-    return {"orders": [live.history_row(order) for order in orders]}
+    earned = live.points_earned(member_id=member.pk, numbers=[order.number for order in orders])
+    return {
+        "orders": [live.history_row(order, points=earned.get(order.number, 0)) for order in orders]
+    }
 
 
 def register_sale(*, store: Store, number: str) -> Order | None:

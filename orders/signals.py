@@ -60,3 +60,12 @@ order_refunded = Signal()
 #   order_number (str: the number the order will have if the checkout commits)
 #   A receiver returns the number of points it took.
 redeem_points = Signal()
+
+
+# A HOOK, not an event: sent when the member's history lists orders (the history page, and the
+# history group's snapshot and `history.order` rows), to show what each order earned. A receiver
+# (members) answers with one read for all of them. With no receiver, nothing earned is shown.
+#   member_id (int), numbers (list of order numbers, all the member's)
+#   A receiver returns {order number: points earned by the purchase} (numbers that earned
+#   nothing may be left out).
+points_earned = Signal()

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -243,8 +244,10 @@ def order_history(request):
     page = Paginator(selectors.member_orders(member=member), ORDERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    earned = selectors.points_earned(member=member, numbers=[order.number for order in page])
     for order in page:
         _label(order)
+        order.points_earned = earned.get(order.number, 0)
     return render(
         request,
         "orders/history.html",
@@ -254,6 +257,12 @@ def order_history(request):
             "live": page.number == 1,
             "status_labels": _status_labels(),
             "channel_labels": {k: str(v) for k, v in CHANNEL_LABELS.items()},
+            # The script's "+N points" (it has no catalogue of its own): one and many, the
+            # same messages as the rows drawn here.
+            "points_labels": {
+                "one": ngettext("+%(counter)s point", "+%(counter)s points", 1),
+                "other": ngettext("+%(counter)s point", "+%(counter)s points", 2),
+            },
         },
     )
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Member
+from members.live import publish_points_earned
 from members.models import (
     OrderRefundPoints,
     PointsAccount,
@@ -213,17 +214,21 @@ def spend_per_point(*, store_id: int) -> int | None:
 
 def grant_purchase_points(*, order: OrderFacts) -> PointsEntry | None:
     """Points for a paid order of any channel: one per `spend_per_point` of money paid (points
-    used on it earn nothing). Once per order, however often it is signalled."""
+    used on it earn nothing). Once per order, however often it is signalled; each time, the
+    member's history group hears `history.points` (the same number again is harmless)."""
     rate = spend_per_point(store_id=order.store_id)
     if rate is None:
         return None
-    return grant_points(
+    entry = grant_points(
         member_id=order.member_id,
         points=order.paid // rate,
         source=PointsSource.PURCHASE,
         idempotency_key=f"purchase:{order.number}",
         reference=order.number,
     )
+    if entry is not None:  # the member's history shows it on the order's row, live
+        publish_points_earned(member_id=order.member_id, number=order.number, points=entry.points)
+    return entry
 
 
 def _sum(reference: str, kind: str) -> int:

@@ -11,6 +11,7 @@
   if (!marker || !list || !window.OmoRealtime) return;
   const statusLabels = JSON.parse(document.getElementById("status-labels").textContent);
   const channelLabels = JSON.parse(document.getElementById("channel-labels").textContent);
+  const pointsLabels = JSON.parse(document.getElementById("points-labels").textContent);
   const shop = window.OmoShop;
   let state = null;
 
@@ -38,7 +39,16 @@
     );
     const body = text("span", "order-row-body", "");
     const when = (order.created_at || "").slice(0, 16).replace("T", " ");
-    body.append(text("span", "muted", `${when} · ${order.store}`), text("strong", "order-total", order.total.formatted));
+    const amounts = text("span", "order-amounts", "");
+    amounts.append(text("strong", "order-total", order.total.formatted));
+    if (order.points > 0) {
+      // What the purchase earned: the snapshot's row, or a `history.points` event folded in.
+      const label = order.points === 1 ? pointsLabels.one : pointsLabels.other;
+      const points = text("span", "order-points", label.replace("%(counter)s", String(order.points)));
+      points.dataset.points = String(order.points);
+      amounts.append(points);
+    }
+    body.append(text("span", "muted", `${when} · ${order.store}`), amounts);
     const names = order.items.map((name) => shop.localName(name)).join(", ");
     const more = order.item_count > 3 ? ` +${order.item_count - 3}` : "";
     link.append(head, body, text("span", "order-items muted small", names + more));

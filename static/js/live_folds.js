@@ -118,10 +118,20 @@
   };
 
   // The member's history (`history.<user id>`): newest first, as many rows as the snapshot had
-  // room for; a `history.order` row replaces the row of its number or comes in at its place.
+  // room for; a `history.order` row replaces the row of its number or comes in at its place, and
+  // `history.points` sets what a listed order earned (an order not listed is left alone).
   const HISTORY_ROWS = 20;
   const history = {
     apply(state, frame) {
+      if (frame.event === "history.points") {
+        const earned = frame.payload;
+        if (!state.orders.some((existing) => existing.number === earned.number)) return state;
+        const next = copy(state);
+        next.orders = next.orders.map((existing) =>
+          existing.number === earned.number ? Object.assign({}, existing, { points: earned.points }) : existing,
+        );
+        return next;
+      }
       if (frame.event !== "history.order") return state;
       const row = frame.payload;
       const next = copy(state);

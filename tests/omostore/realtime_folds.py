@@ -83,6 +83,29 @@ def fold_zone(state: dict[str, Any], frame: dict[str, Any]) -> dict[str, Any]:
     return new
 
 
+HISTORY_ROWS = 20
+
+
+def fold_history(state: dict[str, Any], frame: dict[str, Any]) -> dict[str, Any]:
+    """OmoFolds.history.apply: the member's history group (the order history page)."""
+    payload = frame.get("payload") or {}
+    if frame["event"] == "history.points":
+        if not any(o["number"] == payload["number"] for o in state["orders"]):
+            return state
+        new = copy.deepcopy(state)
+        for row in new["orders"]:
+            if row["number"] == payload["number"]:
+                row["points"] = payload["points"]
+        return new
+    if frame["event"] != "history.order":
+        return state
+    new = copy.deepcopy(state)
+    new["orders"] = [o for o in new["orders"] if o["number"] != payload["number"]] + [payload]
+    new["orders"].sort(key=lambda o: o["created_at"], reverse=True)
+    new["orders"] = new["orders"][:HISTORY_ROWS]
+    return new
+
+
 def fold(group_fold, snapshot: dict[str, Any], frames: list[dict[str, Any]]) -> dict[str, Any]:
     state = snapshot
     for frame in frames:

@@ -9,6 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from orders import selectors
 from orders.models import Order, OrderStatus
 from stores.models import StaffRole
 from tests import factories
@@ -168,6 +169,39 @@ def test_the_history_takes_the_same_number_of_queries_for_1_or_10_orders(store):
 
     # when / then
     assert _history_queries(one) == _history_queries(ten)
+
+
+def test_the_history_shows_what_each_order_earned_in_the_page_and_its_snapshot(
+    store, django_capture_on_commit_callbacks
+):
+    # given a member's two paid orders (¥1,250 and ¥100 at 1 point per ¥100) and an unpaid one
+    member = factories.make_member()
+    big = factories.make_offer(store=store, price=1250, stock_on_hand=10)
+    small = factories.make_offer(store=store, price=100, stock_on_hand=10)
+    with django_capture_on_commit_callbacks(execute=True):  # members grants after the commit
+        twelve = place_order(member, big, channel="pickup")
+        one = place_order(member, small, channel="pickup")
+        unpaid = place_order(member, small, channel="pickup", pay=False)
+
+    # when the member opens the history, in English and in Japanese
+    html = logged_in(member.user).get("/orders/").content.decode()
+    client = logged_in(member.user)
+    japanese = client.get("/orders/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+    # then each paid row says what it earned, the unpaid one nothing
+    earned = dict(
+        re.findall(r'order-row" id="order-([\w-]+)".*?(?:data-points="(\d+)"|</li>)', html, re.S)
+    )
+    assert earned == {twelve.number: "12", one.number: "1", unpaid.number: ""}
+    assert ">+12 points</span>" in html and ">+1 point</span>" in html
+    assert ">+12ポイント</span>" in japanese
+    # and the live page's snapshot (the history group's) carries the same numbers
+    snapshot = selectors.history_snapshot(member=member)
+    assert {row["number"]: row["points"] for row in snapshot["orders"]} == {
+        twelve.number: 12,
+        one.number: 1,
+        unpaid.number: 0,
+    }
 
 
 # --- The order page -------------------------------------------------------------------------------

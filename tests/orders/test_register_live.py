@@ -1,11 +1,9 @@
 """The member's history group (`history.<user id>`): a register sale appears while the member
-watches, and the group's snapshot after sales, an online order and a refund equals an earlier
-snapshot with the numbered events folded in, by a Python fold and by the page's JavaScript
-(static/js/live_folds.js), over a real websocket."""
+watches, with the points it earned, and the group's snapshot after sales, an online order and a
+refund equals an earlier snapshot with the numbered events folded in, by a Python fold and by the
+page's JavaScript (static/js/live_folds.js), over a real websocket."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
@@ -17,7 +15,7 @@ from omostore.asgi import application
 from orders import services
 from stores.models import StaffRole
 from tests import factories
-from tests.omostore.realtime_folds import fold
+from tests.omostore.realtime_folds import fold, fold_history
 from tests.omostore.test_realtime_folds import (
     ORIGIN,
     _assert_consecutive,
@@ -32,16 +30,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("close_db_after_async_test"),
 ]
-
-
-def fold_history(state: dict[str, Any], frame: dict[str, Any]) -> dict[str, Any]:
-    """The Python twin of OmoFolds.history."""
-    if frame["event"] != "history.order":
-        return state
-    row = frame["payload"]
-    orders = [o for o in state["orders"] if o["number"] != row["number"]] + [row]
-    orders.sort(key=lambda o: o["created_at"], reverse=True)
-    return {**state, "orders": orders[:20]}
 
 
 @database_sync_to_async
@@ -96,6 +84,7 @@ async def test_register_sales_and_refunds_fold_into_the_history_snapshot():
     assert (await phone.connect())[0]
     start = await phone.receive_json_from(timeout=5)
     assert [o["number"] for o in start["data"]["orders"]] == [first.number]
+    assert start["data"]["orders"][0]["points"] == 6  # ¥600 at 1 point per ¥100
 
     # when the member buys at the register again (cash, with the QR), online, and a line of the
     # first sale is refunded at the register
@@ -105,7 +94,7 @@ async def test_register_sales_and_refunds_fold_into_the_history_snapshot():
 
     # then the numbered events fold into the snapshot of now, in Python and in the page's JS
     _assert_consecutive(start["seq"], frames)
-    assert {f["event"] for f in frames} == {"history.order"}
+    assert {f["event"] for f in frames} == {"history.order", "history.points"}
     assert second.number in {f["payload"]["number"] for f in frames}
     fresh = await _fresh_snapshot(phone)
     assert fresh["seq"] == frames[-1]["seq"]
@@ -115,6 +104,10 @@ async def test_register_sales_and_refunds_fold_into_the_history_snapshot():
     assert len(rows) == 3
     assert rows[first.number]["refunded"]["amount"] == 300
     assert rows[second.number]["channel"] == "register"
+    # and each row carries what its purchase earned (a refund takes points back from the
+    # balance, not from what the purchase earned)
+    assert [rows[n]["points"] for n in (first.number, second.number)] == [6, 9]
+    assert sorted(o["points"] for o in fresh["data"]["orders"]) == [6, 6, 9]
     await phone.disconnect()
 
 
