@@ -9,6 +9,7 @@ import secrets
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from omostore.codes import random_code
 from omostore.money import CURRENCIES, Money
@@ -257,18 +258,19 @@ class OrderEvent(models.Model):
 
 
 class RefundReason(models.TextChoices):
-    """Why money went back. Staff choose among STAFF_REFUND_REASONS; the rest are the system's."""
+    """Why money went back. Staff choose among STAFF_REFUND_REASONS (REGISTER_REFUND_REASONS at a
+    register); the rest are the system's. Translated: staff pick them on Japanese screens."""
 
-    MEMBER_CANCELLED = "member_cancelled", "Cancelled by the member"
-    NOT_COLLECTED = "not_collected", "Never collected"
-    SHORTAGE = "shortage", "Out of stock when picked"
-    DAMAGED = "damaged", "Damaged or spoiled"
-    GOODWILL = "goodwill", "Goodwill"
-    STAFF_CANCELLED = "staff_cancelled", "Cancelled by the store"
-    LATE_PAYMENT = "late_payment", "Paid after the reservation expired"
-    DUPLICATE_PAYMENT = "duplicate_payment", "A second payment"
-    PROVIDER = "provider", "Refunded at the payment provider"
-    RETURNED = "returned", "Returned by the customer"
+    MEMBER_CANCELLED = "member_cancelled", _("Cancelled by the member")
+    NOT_COLLECTED = "not_collected", _("Never collected")
+    SHORTAGE = "shortage", _("Out of stock when picked")
+    DAMAGED = "damaged", _("Damaged or spoiled")
+    GOODWILL = "goodwill", _("Goodwill")
+    STAFF_CANCELLED = "staff_cancelled", _("Cancelled by the store")
+    LATE_PAYMENT = "late_payment", _("Paid after the reservation expired")
+    DUPLICATE_PAYMENT = "duplicate_payment", _("A second payment")
+    PROVIDER = "provider", _("Refunded at the payment provider")
+    RETURNED = "returned", _("Returned by the customer")
 
 
 class CancelReason(models.TextChoices):

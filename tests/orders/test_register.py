@@ -419,6 +419,8 @@ def test_a_register_refund_is_for_goods_brought_back(store, goods):
     options = page.content.decode().split('id="refund-reason"', 1)[1].split("</select>", 1)[0]
     assert options.index('value="returned"') < options.index('value="damaged"')
     assert "not_collected" not in options
+    japanese = client.get(sale["receipt_url"], HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "お客様による返品" in japanese
 
 
 def test_the_receipt_pages(store, goods):
