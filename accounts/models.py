@@ -64,7 +64,15 @@ class Member(models.Model):
     # The language the member uses the app in, kept so that what is written for them later (inbox
     # messages, Web Push, from Celery, with no request to take it from) is in it too. Blank: not
     # known yet (the site's default is used).
-    language = models.CharField(max_length=8, blank=True, default="", choices=settings.LANGUAGES)
+    language = models.CharField(
+        max_length=8,
+        blank=True,
+        default="",
+        # A database default too: rows written by code that predates the column (a migration's
+        # historical models, an older process during a deploy) get "" instead of failing.
+        db_default="",
+        choices=settings.LANGUAGES,
+    )
 
     def __str__(self) -> str:
         # The code alone: staff screens show members without their email.

@@ -13,7 +13,11 @@ class Migration(migrations.Migration):
             model_name="member",
             name="language",
             field=models.CharField(
-                blank=True, choices=[("en", "English"), ("ja", "日本語")], default="", max_length=8
+                blank=True,
+                choices=[("en", "English"), ("ja", "日本語")],
+                db_default="",
+                default="",
+                max_length=8,
             ),
         ),
     ]
