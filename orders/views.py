@@ -365,7 +365,7 @@ def staff_exit(request):
             raise Http404("No such store.")
         if not has_store_role(user=request.user, store_id=store.pk, roles=EXIT_ROLES):
             raise PermissionDenied("You do not work at the exit of this store.")
-        return render(request, "orders/staff_exit.html", {"store": store})
+        return _exit_screen(request, store)
     stores = store_selectors.active_stores()
     if not request.user.is_superuser:
         stores = stores.filter(pk__in=store_ids_for(user=request.user, roles=EXIT_ROLES))
@@ -373,5 +373,13 @@ def staff_exit(request):
     if not stores:
         raise PermissionDenied("You do not work at the exit of any store.")
     if len(stores) == 1:
-        return render(request, "orders/staff_exit.html", {"store": stores[0]})
+        return _exit_screen(request, stores[0])
     return render(request, "orders/staff_exit_choose.html", {"stores": stores})
+
+
+def _exit_screen(request, store: Store):
+    """The exit screen in the staff tablet's chrome (fulfillment/tablet_base.html): this person's
+    tabs in this store, with Counter current, since the counter screen is where exit staff land
+    and it links here (the exit screen has no tab of its own)."""
+    request.staff_tabs = store_selectors.staff_tabs(user=request.user, store_id=store.pk)
+    return render(request, "orders/staff_exit.html", {"store": store, "tab": "counter"})

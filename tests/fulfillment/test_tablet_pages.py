@@ -20,6 +20,26 @@ def test_a_picker_lands_on_the_queue_without_the_shopper_menu(client, store):
     assert "cart-link" not in html and "/scan" not in html
 
 
+def test_staff_of_several_stores_choose_one_in_the_staff_header(client, store):
+    other = factories.make_store(name="Second Street")
+    picker = picker_of(store)
+    factories.grant_store_role(user=picker, store=other, role=StaffRole.Role.PACKER)
+    client.force_login(picker)
+    response = client.get("/staff/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    # each store leads to this person's own screen there
+    assert 'id="staff-stores"' in html
+    assert f'href="/staff/stores/{store.code}/"' in html
+    assert f'href="/staff/stores/{other.code}/pack/"' in html
+    assert 'class="tbar"' in html and "css/tablet.css" in html
+    assert 'class="topbar"' not in html and "cart-link" not in html and "/scan" not in html
+    # no store chosen yet: the header names the staff side and offers no store's tabs
+    assert '<a class="tbar-store" href="/staff/" title="Staff home">OMO Staff</a>' in html
+    assert 'class="tbar-tabs"' not in html
+    assert 'action="/logout/"' in html
+
+
 def test_a_packer_lands_on_the_packing_station(client, store):
     client.force_login(factories.make_staff(store=store, role=StaffRole.Role.PACKER))
     response = client.get("/staff/", follow=True)

@@ -309,6 +309,62 @@ def test_exit_staff_and_managers_of_the_store_open_the_exit_screen(store, role):
         assert f'data-store="{store.code}"' in response.content.decode()
 
 
+def assert_staff_chrome(page: str) -> None:
+    """The staff tablet's header (fulfillment/tablet_base.html), never the shopper's menu."""
+    assert 'class="tbar"' in page and "css/tablet.css" in page
+    assert 'class="topbar"' not in page and "css/site.css" not in page
+    assert 'id="cart-link"' not in page
+    assert 'href="/scan/"' not in page and 'href="/search/"' not in page
+    assert 'class="tbar-store" href="/staff/"' in page  # back to the staff home
+    assert 'action="/logout/"' in page and 'id="lang-ja"' in page
+
+
+@pytest.mark.parametrize("url", ["/staff/exit/", "/staff/exit/?store={code}"])
+def test_the_exit_screen_has_the_staff_header_and_the_exit_staffs_tabs(store, url):
+    staff = logged_in(factories.make_staff(store=store, role=StaffRole.Role.EXIT))
+
+    page = staff.get(url.format(code=store.code)).content.decode()
+
+    assert_staff_chrome(page)
+    assert f'<a class="tbar-store" href="/staff/" title="Staff home">{store.name}</a>' in page
+    counter = f"/staff/stores/{store.code}/counter/"
+    assert f'href="{counter}" aria-current="page"' in page  # exit staff land on the counter
+    assert f'href="/staff/register/?store={store.code}"' in page
+    assert f"/staff/stores/{store.code}/pack/" not in page  # no tab they may not open
+    # what the screen's script needs: its elements, the API helper, the QR reader
+    for element_id in ("exit-screen", "exit-result", "exit-video", "exit-form", "exit-code"):
+        assert f'id="{element_id}"' in page, element_id
+    assert "js/cart.js" in page and "js/qr_camera.js" in page and "js/exit.js" in page
+
+
+def test_a_manager_sees_every_tab_on_the_exit_screen(store):
+    manager = logged_in(factories.make_staff(store=store, role=StaffRole.Role.MANAGER))
+
+    page = manager.get(f"/staff/exit/?store={store.code}").content.decode()
+
+    assert_staff_chrome(page)
+    for tab in ("", "pack/", "counter/", "dispatch/"):
+        assert f'href="/staff/stores/{store.code}/{tab}"' in page, tab
+
+
+def test_exit_staff_of_several_stores_choose_one_in_the_staff_header(store):
+    other = factories.make_store(name="Second Street")
+    staff = factories.make_staff(store=store, role=StaffRole.Role.EXIT)
+    factories.grant_store_role(user=staff, store=other, role=StaffRole.Role.EXIT)
+
+    response = logged_in(staff).get("/staff/exit/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert_staff_chrome(page)
+    assert 'id="exit-stores"' in page
+    for each in (store, other):
+        assert f'href="/staff/exit/?store={each.code}"' in page
+    # no store chosen yet: the header names the staff side and offers no store's tabs
+    assert '<a class="tbar-store" href="/staff/" title="Staff home">OMO Staff</a>' in page
+    assert 'class="tbar-tabs"' not in page and "/staff/stores/" not in page
+
+
 def test_exit_staff_of_another_store_are_refused(store):
     elsewhere = factories.make_staff(store=factories.make_store(), role=StaffRole.Role.EXIT)
 

@@ -43,6 +43,26 @@ def test_the_register_has_the_staff_header_not_the_shopper_menu(store, role):
     assert "js/register.js" in page and "js/cart.js" in page  # OmoShop, the API helper
 
 
+def test_register_staff_of_several_stores_choose_one_in_the_staff_header(store):
+    other = factories.make_store(name="Second Street")
+    client, user = staff_client(store, StaffRole.Role.EXIT)
+    factories.grant_store_role(user=user, store=other, role=StaffRole.Role.MANAGER)
+    response = client.get("/staff/register/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="register-stores"' in page
+    for each in (store, other):
+        assert f'href="/staff/register/?store={each.code}"' in page
+    assert 'class="tbar"' in page and "css/tablet.css" in page
+    assert 'class="topbar"' not in page and 'id="cart-link"' not in page
+    assert 'href="/scan/"' not in page and 'href="/search/"' not in page
+    assert "css/site.css" not in page
+    # no store chosen yet: the header names the staff side and offers no store's tabs
+    assert '<a class="tbar-store" href="/staff/" title="Staff home">OMO Staff</a>' in page
+    assert 'class="tbar-tabs"' not in page and "/staff/stores/" not in page
+    assert 'action="/logout/"' in page
+
+
 def test_the_register_tab_is_for_exit_staff_and_managers_of_that_store(store):
     other = factories.make_store()
     picker_client, picker = staff_client(store, StaffRole.Role.PICKER)
