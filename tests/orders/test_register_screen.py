@@ -124,3 +124,13 @@ def test_the_customers_e_receipt_keeps_the_shop_layout(store):
     assert 'class="topbar"' in page and "css/site.css" in page
     assert 'class="tbar"' not in page and "register-next-customer" not in page
     assert "register-refund" not in page  # refunds are the staff's, not the customer's
+
+
+def test_staff_screens_name_the_store_in_the_pages_language():
+    store = factories.make_store(name="OMO Nihonbashi", name_ja="OMO日本橋")
+    client, _user = staff_client(store, StaffRole.Role.EXIT)
+    for path in ("/staff/register/", "/staff/exit/"):
+        japanese = client.get(path, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+        english = client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "OMO日本橋" in japanese and "OMO Nihonbashi" not in japanese, path
+        assert "OMO Nihonbashi" in english, path
