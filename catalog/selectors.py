@@ -188,13 +188,8 @@ class LabelSnapshot:
     def stock_state(self) -> str:
         return _stock_state(self.stock_on_hand - self.stock_reserved, sold_by=self.sold_by)
 
-    def markdown_active(self, at=None) -> bool:
-        at = at or timezone.now()
-        return (
-            self.markdown_price is not None
-            and (self.markdown_starts_at is None or self.markdown_starts_at <= at)
-            and (self.markdown_ends_at is None or at < self.markdown_ends_at)
-        )
+    # The offer's own rule, on the same three fields: one definition of "the markdown is on".
+    markdown_active = StoreOffer.markdown_active
 
 
 def _plain(value):

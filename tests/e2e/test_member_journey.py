@@ -6,13 +6,13 @@ points → points earned on the points page."""
 import re
 
 import pytest
-from django.core import mail
 from playwright.sync_api import expect
 
 from catalog import services as catalog_services
 from members.models import PointsEntry
 from orders.models import Order
 from tests import factories
+from tests.e2e.member_steps import scan_by_typing, sign_up_and_confirm
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -27,22 +27,11 @@ def test_sign_up_scan_favourite_top_up_and_pay_with_points(live_server, browser,
     page = new_page(browser)
 
     # sign up: the page says "check your email", the emailed link confirms and logs in
-    page.goto("/signup/")
-    page.locator("input[name=email]").fill("aoi@example.com")
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("#signup-submit").click()
-    expect(page.locator("#signup-sent")).to_be_visible()
-    link = re.search(r"https?://\S+/signup/confirm/\S+/", mail.outbox[-1].body).group(0)
-    page.goto(link)
-    page.locator("#signup-confirm-submit").click()
-    page.wait_for_url(re.compile(r"/account/$"))
+    sign_up_and_confirm(page, email="aoi@example.com", password=PASSWORD)
     expect(page.locator("#account-links")).to_be_visible()
 
     # scan the shelf label (typed, as from the in-app scanner's keyboard)
-    page.goto("/scan/")
-    page.locator("#typed-code").fill(label.code)
-    page.locator("#typed-code").press("Enter")
-    page.wait_for_url(re.compile(rf"/s/{label.code}"))
+    scan_by_typing(page, label.code)
     expect(page.locator("#product-name")).to_have_text("Hokkaido Milk 1 L")
     assert catalog_services.flush_scan_buffer() >= 1
     assert PointsEntry.objects.filter(source="scan").count() == 1

@@ -17,7 +17,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.models import Member
@@ -27,6 +26,7 @@ from members.services.points import spend_per_point
 from orders.models import Order, OrderStatus
 from stores.models import StaffRole
 from tests import factories
+from tests.e2e.member_steps import scan_by_typing, sign_up_and_confirm
 from tests.e2e.test_checkout_journeys import log_in, write_screenshot_video
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -52,21 +52,10 @@ def test_sign_up_scan_favourite_and_a_register_sale_shows_live_with_its_points(
     # when a new shopper signs up on their phone and confirms by the emailed link
     phone = new_page(browser)
     phone.set_viewport_size({"width": 390, "height": 844})
-    phone.goto("/signup/")
-    phone.locator("input[name=email]").fill("aoi@example.com")
-    phone.locator("input[name=password]").fill(PASSWORD)
-    phone.locator("#signup-submit").click()
-    expect(phone.locator("#signup-sent")).to_be_visible()
-    link = re.search(r"https?://\S+/signup/confirm/\S+/", mail.outbox[-1].body).group(0)
-    phone.goto(link)
-    phone.locator("#signup-confirm-submit").click()
-    phone.wait_for_url(re.compile(r"/account/$"))
+    sign_up_and_confirm(phone, email="aoi@example.com", password=PASSWORD)
 
     # and scans the shelf label (typed, as from the in-app scanner's keyboard): a point
-    phone.goto("/scan/")
-    phone.locator("#typed-code").fill(label.code)
-    phone.locator("#typed-code").press("Enter")
-    phone.wait_for_url(re.compile(rf"/s/{label.code}"))
+    scan_by_typing(phone, label.code)
     expect(phone.locator("#product-name")).to_have_text("Hokkaido Milk 1 L")
     assert catalog_services.flush_scan_buffer() >= 1
     assert PointsEntry.objects.filter(source="scan").count() == 1
