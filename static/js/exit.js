@@ -93,11 +93,14 @@
     verifying = true;
     lastCode = code;
     verifyButton.disabled = true;
+    // Without a running camera the line said why (no camera, refused): say it again afterwards.
+    const before = { text: cameraStatus.textContent, state: cameraStatus.dataset.state };
     setCameraStatus(msg("checking", "Checking…"));
     const answer = await shop.api("POST", root.dataset.api, { store: root.dataset.store, code: code });
     verifying = false;
     verifyButton.disabled = false;
     if (running) setCameraStatus(msg("scanning", "Hold the exit pass in front of the camera."));
+    else setCameraStatus(before.text, before.state);
     if (answer.ok) {
       showResult("ok", msg("ok", "OK — let them out"), answer.data);
       input.value = "";
