@@ -179,42 +179,48 @@ class ScanApi(APIView):
         auth=[],
     )
     def get(self, request, code: str):
-        store = None
-        if request.query_params.get("store"):
-            store = store_selectors.store_by_code(code=request.query_params["store"])
-            if store is None:
+        store_code = request.query_params.get("store") or None
+        snapshot = selectors.label_snapshot(code=code, store_code=store_code)
+        if snapshot is None:
+            if store_code and store_selectors.store_by_code(code=store_code) is None:
                 raise NotFound("Unknown store.")
-        label = selectors.label_by_code(code=code, store=store)
-        if label is None:
             raise NotFound("No active shelf label has this code.")
         source = request.query_params.get("source", ScanEvent.Source.IN_APP)
         if source not in ScanEvent.Source.values:
             raise DomainError("source must be in_app, typed or camera.")
-        member_id = current_member_id(request)
-        body = self._cached_body(label.offer)
-        # Price, markdown and stock are never cached: they come from the offer row just read.
-        body.update(
-            code=label.code,
-            offer=OfferOutputSerializer(label.offer).data,
-            markdown=_markdown(label.offer),
-        )
+        body = self._body(snapshot)
+        if body is None:  # the label was deactivated between the two reads of a cache miss
+            raise NotFound("No active shelf label has this code.")
         services.record_scan(
-            label_id=label.pk,
-            store_id=label.offer.store_id,
-            product_id=label.offer.product_id,
+            label_id=snapshot.label_id,
+            store_id=snapshot.store_id,
+            product_id=snapshot.product_id,
             source=source,
-            member_id=member_id,
+            member_id=current_member_id(request),
             device_id=device_id(request),
         )
         return remember_device(request, Response(body))
 
-    def _cached_body(self, offer: StoreOffer) -> dict:
-        version = selectors.content_version(product_id=offer.product_id)
-        key = f"catalog:scan-body:{offer.pk}:{version}"
-        body = cache.get(key)
-        if body is None:
-            body = dict(self.OutputSerializer(scan_content(offer=offer, code="")).data)
-            cache.set(key, body, timeout=selectors.CONTENT_TTL)
+    def _body(self, snapshot: selectors.LabelSnapshot) -> dict | None:
+        """The whole answer, cached as the scan page is (catalog.views._scan_page_body): keyed by
+        the label's snapshot, so price, markdown and stock state are those just read, and stored
+        with the product's content version (reviews, recipes), read in the same round trip."""
+        version_key = selectors.content_version_key(product_id=snapshot.product_id)
+        body_key = f"catalog:scan-api:{snapshot.label_id}:{snapshot.digest()}"
+        found = cache.get_many([version_key, body_key])
+        version = found.get(version_key)
+        if version is None:
+            version = selectors.content_version(product_id=snapshot.product_id)
+        cached = found.get(body_key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        label = selectors.label_by_code(code=snapshot.code)
+        if label is None:
+            return None
+        body = self.OutputSerializer(scan_content(offer=label.offer, code=label.code)).data
+        # Keyed by what was serialized (see the scan page for why).
+        key = f"catalog:scan-api:{label.pk}:{selectors.LabelSnapshot.of(label).digest()}"
+        cache.set(key, (version, body), timeout=selectors.CONTENT_TTL)
         return body
 
 

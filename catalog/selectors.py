@@ -3,8 +3,10 @@ queries whatever the number of reviews, recipes and ingredients."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -190,6 +192,17 @@ class LabelSnapshot:
 
     # The offer's own rule, on the same three fields: one definition of "the markdown is on".
     markdown_active = StoreOffer.markdown_active
+
+    def digest(self) -> str:
+        """What a cached rendering of the label (the page, the scan API's body) depends on, as
+        a short hash: every field, except that stock counts only as the state shown (a sale
+        that keeps "low" keeps the rendering) and the markdown as on or off now."""
+        shown = (
+            dataclasses.astuple(dataclasses.replace(self, stock_on_hand=0, stock_reserved=0)),
+            self.stock_state,
+            self.markdown_active(),
+        )
+        return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
 
 
 def _plain(value):

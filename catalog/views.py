@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
 import uuid
 from pathlib import Path
@@ -150,19 +148,11 @@ def label_page(request, code: str):
 
 
 def _scan_page_key(snapshot: selectors.LabelSnapshot, lang: str) -> str:
-    """Everything the cached page shows, in its key, except the product's content version
-    (reviews, recipes), which is stored with the page: so one round trip to the cache reads both.
-    Stock counts only as the state the page shows, so a sale changes the page only when the
-    state changes. A change of anything else (a recipe's aisle elsewhere) shows within
-    CONTENT_TTL."""
-    shown = (
-        dataclasses.astuple(dataclasses.replace(snapshot, stock_on_hand=0, stock_reserved=0)),
-        snapshot.stock_state,
-        snapshot.markdown_active(),
-        lang,
-    )
-    digest = hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
-    return f"scan-page:{snapshot.label_id}:{digest}"
+    """Everything the cached page shows is in its key (`LabelSnapshot.digest`, the language),
+    except the product's content version (reviews, recipes), which is stored with the page: so
+    one round trip to the cache reads both. A change of anything else (a recipe's aisle
+    elsewhere) shows within CONTENT_TTL."""
+    return f"scan-page:{snapshot.label_id}:{lang}:{snapshot.digest()}"
 
 
 def _scan_page_body(request, *, snapshot: selectors.LabelSnapshot) -> str | None:

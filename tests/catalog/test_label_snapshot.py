@@ -117,3 +117,20 @@ def test_the_store_is_named_in_the_pages_language(label):
     english = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/s/{label.code}").content.decode()
     assert "日本橋</a>" in japanese and "Nihonbashi</a>" not in japanese
     assert "Nihonbashi</a>" in english
+
+
+def test_the_scan_api_is_cached_like_the_page_and_as_fresh(label):
+    """The JSON answer is cached whole, keyed by the snapshot: a hit is the one read, and a new
+    price, the markdown's end or a stock state shows at once."""
+    client = Client()
+    url = f"/api/v1/scan/{label.code}/"
+    first = client.get(url).json()
+    assert first["offer"]["price"]["amount"] == 298 and first["markdown"] is not None
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url).json()
+    assert len(queries) == 1 and again == first
+    StoreOffer.objects.filter(pk=label.offer_id).update(price=450, markdown_price=None)
+    fresh = client.get(url).json()
+    assert fresh["offer"]["price"]["amount"] == 450 and fresh["markdown"] is None
+    StoreOffer.objects.filter(pk=label.offer_id).update(stock_on_hand=6)  # 0 left
+    assert client.get(url).json()["offer"]["stock_state"] == "out"
