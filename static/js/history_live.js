@@ -56,13 +56,17 @@
     return li;
   }
 
+  const emptyLine = document.getElementById("history-empty");
+
   function render() {
     const shown = new Set(state.orders.map((order) => order.number));
     // Rows of the first page that the snapshot does not cover stay as the server drew them.
     const kept = Array.from(list.querySelectorAll("li.order-row")).filter(
       (li) => !shown.has(li.id.replace(/^order-/, "")),
     );
-    list.replaceChildren(...state.orders.map(row), ...kept);
+    const rows = [...state.orders.map(row), ...kept];
+    // Nothing bought yet: the server's "no orders yet" line stays until the first order.
+    list.replaceChildren(...(rows.length || !emptyLine ? rows : [emptyLine]));
     list.dataset.live = String(state.orders.length);
   }
 

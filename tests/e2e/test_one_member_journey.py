@@ -79,6 +79,7 @@ def test_sign_up_scan_favourite_and_a_register_sale_shows_live_with_its_points(
     history.set_viewport_size({"width": 390, "height": 844})
     history.goto(f"{live_url}/orders/")
     expect(history.locator("#history-live")).to_have_attribute("data-state", "live")
+    expect(history.locator("#history-empty")).to_be_visible()  # nothing bought yet, said so
     history.evaluate("window.__notReloaded = true")
 
     # and the cashier's tablet scans the milk twice by wedge and films the member QR
@@ -120,6 +121,7 @@ def test_sign_up_scan_favourite_and_a_register_sale_shows_live_with_its_points(
     row = history.locator(f"#order-{number}")
     expect(row).to_be_visible()
     expect(row).to_have_attribute("data-channel", "register")
+    expect(history.locator("#history-empty")).to_have_count(0)
     expect(row.locator(".order-total")).to_have_text("¥2,560")
     expect(row.locator(".order-points")).to_have_text(f"+{earned} points")
     expect(row.locator(".order-points")).to_have_attribute("data-points", str(earned))
