@@ -1,6 +1,5 @@
 """Catalogue API: stores, a scan, product search and reviews. One view per operation."""
 
-from django.core.cache import cache
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -202,26 +201,16 @@ class ScanApi(APIView):
         return remember_device(request, Response(body))
 
     def _body(self, snapshot: selectors.LabelSnapshot) -> dict | None:
-        """The whole answer, cached as the scan page is (catalog.views._scan_page_body): keyed by
-        the label's snapshot, so price, markdown and stock state are those just read, and stored
-        with the product's content version (reviews, recipes), read in the same round trip."""
-        version_key = selectors.content_version_key(product_id=snapshot.product_id)
-        body_key = f"catalog:scan-api:{snapshot.label_id}:{snapshot.digest()}"
-        found = cache.get_many([version_key, body_key])
-        version = found.get(version_key)
-        if version is None:
-            version = selectors.content_version(product_id=snapshot.product_id)
-        cached = found.get(body_key)
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        label = selectors.label_by_code(code=snapshot.code)
-        if label is None:
-            return None
-        body = self.OutputSerializer(scan_content(offer=label.offer, code=label.code)).data
-        # Keyed by what was serialized (see the scan page for why).
-        key = f"catalog:scan-api:{label.pk}:{selectors.LabelSnapshot.of(label).digest()}"
-        cache.set(key, (version, body), timeout=selectors.CONTENT_TTL)
-        return body
+        """The whole answer, cached as the scan page is (`selectors.cached_label_rendering`):
+        price, markdown and stock state are those just read, reviews and recipes those of the
+        product's current content version. It holds both languages, so one per label state."""
+        return selectors.cached_label_rendering(
+            snapshot=snapshot,
+            kind="catalog:scan-api",
+            render=lambda label: (
+                self.OutputSerializer(scan_content(offer=label.offer, code=label.code)).data
+            ),
+        )
 
 
 def _markdown(offer: StoreOffer) -> dict | None:

@@ -7,7 +7,7 @@ import dataclasses
 import datetime
 import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -411,6 +411,35 @@ def bump_content_version(*, product_ids) -> None:
             cache.incr(content_version_key(product_id=product_id))
         except ValueError:  # never read yet: any new value differs from what is cached
             cache.set(content_version_key(product_id=product_id), 2, timeout=None)
+
+
+def cached_label_rendering(*, snapshot: LabelSnapshot, kind: str, render: Callable):
+    """What `render(label)` makes of a label (the scan page's HTML, the scan API's body), from
+    the cache when it holds one for these values and the product's current content version,
+    else rendered from the models and stored; None when the label is gone by the time a miss
+    reads it again.
+
+    The key is the snapshot's digest, so price, markdown and stock state are those just read;
+    the content version (reviews, recipes) is stored with the rendering instead, so one round
+    trip reads both. `kind` names the rendering (with the language where it depends on it)."""
+    version_key = content_version_key(product_id=snapshot.product_id)
+    key = f"{kind}:{snapshot.label_id}:{snapshot.digest()}"
+    found = cache.get_many([version_key, key])
+    version = found.get(version_key)
+    if version is None:
+        version = content_version(product_id=snapshot.product_id)
+    cached = found.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    label = label_by_code(code=snapshot.code)
+    if label is None:
+        return None
+    rendering = render(label)
+    # Keyed by what was rendered: if the offer changed between the two reads, the next
+    # request's snapshot finds this rendering or makes the newer one.
+    key = f"{kind}:{label.pk}:{LabelSnapshot.of(label).digest()}"
+    cache.set(key, (version, rendering), timeout=CONTENT_TTL)
+    return rendering
 
 
 class ProductContent:

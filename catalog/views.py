@@ -9,7 +9,6 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -147,45 +146,23 @@ def label_page(request, code: str):
     return remember_device(request, response)
 
 
-def _scan_page_key(snapshot: selectors.LabelSnapshot, lang: str) -> str:
-    """Everything the cached page shows is in its key (`LabelSnapshot.digest`, the language),
-    except the product's content version (reviews, recipes), which is stored with the page: so
-    one round trip to the cache reads both. A change of anything else (a recipe's aisle
-    elsewhere) shows within CONTENT_TTL."""
-    return f"scan-page:{snapshot.label_id}:{lang}:{snapshot.digest()}"
-
-
 def _scan_page_body(request, *, snapshot: selectors.LabelSnapshot) -> str | None:
-    """The label's product page as everyone sees it: from the cache when it holds the page for
-    these values and the product's current content version, else rendered from the models and
-    stored. None when the label is gone by the time a miss reads it again."""
-    lang = translation.get_language()
-    version_key = selectors.content_version_key(product_id=snapshot.product_id)
-    page_key = _scan_page_key(snapshot, lang)
-    found = cache.get_many([version_key, page_key])
-    version = found.get(version_key)
-    if version is None:
-        version = selectors.content_version(product_id=snapshot.product_id)
-    cached = found.get(page_key)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    label = selectors.label_by_code(code=snapshot.code)
-    if label is None:
-        return None
-    offer = label.offer
-    context = _product_context(request, offer=offer, member_id=None)
-    context.update(
-        label=label,
-        back=request.path,
-        neutral=True,
-        lang_next=reverse("product-page", args=[offer.store.code, offer.product.sku]),
-    )
-    body = render_to_string("catalog/product.html", context, request=request)
-    # Keyed by what was rendered: if the offer changed between the two reads, the next
-    # request's snapshot finds this page or renders the newer one.
-    key = _scan_page_key(selectors.LabelSnapshot.of(label), lang)
-    cache.set(key, (version, body), timeout=selectors.CONTENT_TTL)
-    return body
+    """The label's product page as everyone sees it, rendered once per label state, content
+    version and language (`selectors.cached_label_rendering`); None when the label is gone."""
+
+    def render(label) -> str:
+        offer = label.offer
+        context = _product_context(request, offer=offer, member_id=None)
+        context.update(
+            label=label,
+            back=request.path,
+            neutral=True,
+            lang_next=reverse("product-page", args=[offer.store.code, offer.product.sku]),
+        )
+        return render_to_string("catalog/product.html", context, request=request)
+
+    kind = f"scan-page:{translation.get_language()}"
+    return selectors.cached_label_rendering(snapshot=snapshot, kind=kind, render=render)
 
 
 def label_not_found(request, code: str):
